@@ -1,0 +1,79 @@
+# jetpack-partner: build, test, demo and install.
+#   make demo      provisioning round trip against a fresh local sandbox (CLI, C, PHP, Python)
+#   make test      every test suite (Rust, C under valgrind, PHP, Python, benchmark smoke)
+#   make install PREFIX=/usr/local
+
+CARGO    ?= cargo
+PREFIX   ?= /usr/local
+LIBDIR   ?= $(PREFIX)/lib
+INCDIR   ?= $(PREFIX)/include
+BINDIR   ?= $(PREFIX)/bin
+PCDIR    ?= $(LIBDIR)/pkgconfig
+DESTDIR  ?=
+CBINDGEN ?= cbindgen
+RELEASE  := target/release
+VERSION  := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+SOVERSION := 0
+
+.PHONY: all build header check-header lint test test-rust test-c test-php test-python \
+        test-bench-smoke demo install uninstall clean
+
+all: build
+
+build:
+	$(CARGO) build --release --workspace
+
+header:
+	$(CBINDGEN) --config cbindgen.toml --output include/jetpack_partner.h
+
+# The committed header must be exactly what the pinned cbindgen generates.
+check-header:
+	@tmp=$$(mktemp) && $(CBINDGEN) --config cbindgen.toml --output $$tmp && \
+	  if cmp -s $$tmp include/jetpack_partner.h; then rm -f $$tmp; echo "header: up to date"; \
+	  else diff -u include/jetpack_partner.h $$tmp; rm -f $$tmp; \
+	       echo "include/jetpack_partner.h is stale: run 'make header' and commit it"; exit 1; fi
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+test-rust:
+	$(CARGO) test --workspace
+
+test-c: build
+	bash tests/c/run.sh
+
+test-php: build
+	bash bindings/php/run-tests.sh
+
+test-python: build
+	bash bindings/python/run-tests.sh
+
+test-bench-smoke: build
+	bash bench/run.sh --smoke
+
+test: lint check-header build test-rust test-c test-php test-python test-bench-smoke
+	@echo "all test suites passed"
+
+demo: build
+	bash examples/run-demo.sh
+
+install: build
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PCDIR)
+	install -m 0755 $(RELEASE)/libjetpack_partner.so $(DESTDIR)$(LIBDIR)/libjetpack_partner.so.$(VERSION)
+	ln -sf libjetpack_partner.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libjetpack_partner.so.$(SOVERSION)
+	ln -sf libjetpack_partner.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libjetpack_partner.so
+	install -m 0644 $(RELEASE)/libjetpack_partner.a $(DESTDIR)$(LIBDIR)/libjetpack_partner.a
+	install -m 0644 include/jetpack_partner.h $(DESTDIR)$(INCDIR)/jetpack_partner.h
+	install -m 0755 $(RELEASE)/jetpack-partner $(DESTDIR)$(BINDIR)/jetpack-partner
+	install -m 0755 $(RELEASE)/jetpack-partner-sandbox $(DESTDIR)$(BINDIR)/jetpack-partner-sandbox
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCDIR@|$(INCDIR)|g' \
+	    -e 's|@VERSION@|$(VERSION)|g' jetpack-partner.pc.in > $(DESTDIR)$(PCDIR)/jetpack-partner.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libjetpack_partner.so* $(DESTDIR)$(LIBDIR)/libjetpack_partner.a \
+	      $(DESTDIR)$(INCDIR)/jetpack_partner.h $(DESTDIR)$(BINDIR)/jetpack-partner \
+	      $(DESTDIR)$(BINDIR)/jetpack-partner-sandbox $(DESTDIR)$(PCDIR)/jetpack-partner.pc
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,53 @@
+"""Provision and cancel Jetpack plans through WordPress.com's hosting-partner API.
+
+A thin ctypes binding of ``libjetpack_partner``::
+
+    from jetpack_partner import Client, ApiError
+
+    with Client("12345", "secret") as client:
+        reply = client.provision("admin", "https://example.com", "jetpack-complete")
+        print(reply["next_url"])
+
+The shared library is found from ``JETPACK_PARTNER_LIB``, the package's own copy, a
+development checkout's ``target/release``, then the system library path. Its version is
+checked at import (:class:`LibraryLoadError` otherwise, a subclass of ``ImportError``).
+"""
+
+from ._version import __version__
+from ._lib import LibraryLoadError, lib_path as library_path, library_version
+from ._client import Client, site_identifier
+from .errors import (
+    ApiError,
+    Code,
+    InternalError,
+    InvalidArgument,
+    InvalidResponse,
+    JetpackError,
+    OutcomeUnknown,
+    RequestTimeout,
+    ResponseTooLarge,
+    TlsError,
+    TokenError,
+    TransportError,
+)
+
+__all__ = [
+    "__version__",
+    "library_path",
+    "library_version",
+    "Client",
+    "site_identifier",
+    "Code",
+    "JetpackError",
+    "ApiError",
+    "TokenError",
+    "TransportError",
+    "RequestTimeout",
+    "TlsError",
+    "OutcomeUnknown",
+    "InvalidResponse",
+    "ResponseTooLarge",
+    "InvalidArgument",
+    "InternalError",
+    "LibraryLoadError",
+]

@@ -1,0 +1,69 @@
+"""Memory stays flat over many calls: responses and strings are freed, nothing piles up."""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+
+import pytest
+
+from conftest import Sandbox, rss_kib
+
+import jetpack_partner as jp
+from jetpack_partner import Client, _lib
+
+CALLS = 10_000
+# Leaking every response of this loop costs well over this (see the calibration test).
+MAX_GROWTH_KIB = 2048
+
+
+def _mixed_calls(client: Client, site: str, n: int) -> None:
+    for i in range(n):
+        kind = i % 4
+        if kind in (0, 1):
+            assert client.status(site)["products"]
+        elif kind == 2:
+            try:
+                client.provision("admin", site, "no-such-plan")
+            except jp.ApiError as exc:
+                assert exc.code == "invalid_plan"
+            else:  # pragma: no cover
+                raise AssertionError("invalid_plan expected")
+        else:
+            try:
+                client.provision("admin", site, "premium", bogus_option=1)
+            except jp.InvalidArgument:
+                pass
+            else:  # pragma: no cover
+                raise AssertionError("invalid_argument expected")
+
+
+def test_rss_flat_over_10000_calls(client: Client, site: str) -> None:
+    client.provision("admin", site, "premium")
+    _mixed_calls(client, site, 1000)  # warm up: allocator pools, connection, caches
+    gc.collect()
+    before = rss_kib()
+    _mixed_calls(client, site, CALLS)
+    gc.collect()
+    growth = rss_kib() - before
+    assert growth < MAX_GROWTH_KIB, f"RSS grew by {growth} KiB over {CALLS} calls"
+
+
+def test_a_leak_of_responses_would_be_detected(client: Client, site: str) -> None:
+    """Calibration: the same loop *without* jp_response_free grows beyond the threshold."""
+    client.provision("admin", site, "premium")
+    handle = client._handle
+    site_b = site.encode()
+    out = _lib.ResponsePtr()
+    for _ in range(200):
+        _lib.lib.jp_status(handle, site_b, ctypes.byref(out))
+        _lib.lib.jp_response_free(out)
+    gc.collect()
+    before = rss_kib()
+    for _ in range(CALLS):
+        _lib.lib.jp_status(handle, site_b, ctypes.byref(out))  # leaked on purpose
+    growth = rss_kib() - before
+    assert growth >= MAX_GROWTH_KIB, (
+        f"leaking {CALLS} responses grew RSS by only {growth} KiB: the threshold of "
+        f"{MAX_GROWTH_KIB} KiB would not catch a leak"
+    )

@@ -1,0 +1,1445 @@
+//! Command-line parsing, in two pure stages so each can be tested alone.
+//!
+//! 1. [`parse`] reads the shape of the command line: the subcommand, which flags are
+//!    given and their raw values. Anything wrong here is a [`UsageError`] (exit 2).
+//! 2. [`resolve`] turns the raw values (plus the environment fallbacks) into one
+//!    [`Plan`]: the client settings and the call to make. A missing or malformed value
+//!    is an [`InvalidArgument`] (printed as the `invalid_argument` JSON, exit 1).
+//!
+//! Spellings: `--flag=value` and `--flag value`, underscores or hyphens
+//! (`--partner_id`, `--partner-id`), and the old scripts' one-letter forms
+//! (`-c=ID`, `-s=SECRET`, `-u=URL`, ...). An empty value (`--plan=`) means the flag
+//! was not given, as in the old scripts, which skipped empty variables.
+
+use serde_json::{Map, Number, Value};
+use std::ffi::OsString;
+use std::fmt;
+use std::time::Duration;
+
+/// The options object handed to the library (`jetpack_partner::Options`).
+pub type Options = Map<String, Value>;
+
+/// A subcommand of the tool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    Provision,
+    Cancel,
+    PartnerKeyNew,
+    Status,
+}
+
+impl Command {
+    pub const ALL: [Command; 4] = [
+        Command::Provision,
+        Command::Cancel,
+        Command::PartnerKeyNew,
+        Command::Status,
+    ];
+
+    /// The name typed on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::Provision => "provision",
+            Command::Cancel => "cancel",
+            Command::PartnerKeyNew => "partner-key-new",
+            Command::Status => "status",
+        }
+    }
+
+    /// Accepts the hyphen and the underscore spelling.
+    pub fn from_name(name: &str) -> Option<Command> {
+        let name = name.replace('_', "-");
+        Command::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    fn bit(self) -> u8 {
+        match self {
+            Command::Provision => P,
+            Command::Cancel => C,
+            Command::PartnerKeyNew => K,
+            Command::Status => S,
+        }
+    }
+}
+
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+// Which subcommands take a flag, as a bit set.
+const P: u8 = 1;
+const C: u8 = 2;
+const K: u8 = 4;
+const S: u8 = 8;
+const ALL: u8 = P | C | K | S;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// Takes a value: `--flag=value` or `--flag value`.
+    Value,
+    /// A switch: bare `--flag`, or `--flag=true|false|1|0`.
+    Bool,
+    /// `--help` / `-h`.
+    Help,
+}
+
+/// How the tool uses a flag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Used,
+    /// Accepted for compatibility with the old scripts and not used (WP-CLI only).
+    Ignored,
+}
+
+struct Flag {
+    /// Canonical name, underscore spelling, without the dashes.
+    name: &'static str,
+    /// Other long names (underscore spelling).
+    aliases: &'static [&'static str],
+    /// One-letter forms of the old scripts.
+    short: Option<char>,
+    kind: Kind,
+    commands: u8,
+    role: Role,
+}
+
+const fn flag(name: &'static str, kind: Kind, commands: u8) -> Flag {
+    Flag {
+        name,
+        aliases: &[],
+        short: None,
+        kind,
+        commands,
+        role: Role::Used,
+    }
+}
+
+const fn short(name: &'static str, letter: char, kind: Kind, commands: u8) -> Flag {
+    Flag {
+        name,
+        aliases: &[],
+        short: Some(letter),
+        kind,
+        commands,
+        role: Role::Used,
+    }
+}
+
+const fn ignored(name: &'static str, kind: Kind) -> Flag {
+    Flag {
+        name,
+        aliases: &[],
+        short: None,
+        kind,
+        commands: P,
+        role: Role::Ignored,
+    }
+}
+
+use Kind::{Bool, Value as Val};
+
+static FLAGS: &[Flag] = &[
+    Flag {
+        name: "help",
+        aliases: &[],
+        short: Some('h'),
+        kind: Kind::Help,
+        commands: ALL,
+        role: Role::Used,
+    },
+    // Credentials and connection.
+    short("partner_id", 'c', Val, ALL),
+    short("partner_secret", 's', Val, ALL),
+    flag("api_base", Val, ALL),
+    flag("timeout", Val, ALL),
+    flag("connect_timeout", Val, ALL),
+    flag("proxy", Val, ALL),
+    flag("ca_bundle", Val, ALL),
+    flag("max_attempts", Val, ALL),
+    // The site.
+    short("url", 'u', Val, P | C | S),
+    flag("site", Val, C | S),
+    flag("blog_id", Val, C | S),
+    // provision
+    Flag {
+        name: "user",
+        aliases: &["user_id"],
+        short: Some('i'),
+        kind: Val,
+        commands: P,
+        role: Role::Used,
+    },
+    short("plan", 'p', Val, P | C),
+    short("onboarding", 'o', Bool, P),
+    short("wpcom_user_id", 'w', Val, P),
+    flag("wpcom_user_email", Val, P),
+    flag("force_register", Bool, P),
+    flag("force_connect", Bool, P),
+    flag("partner_tracking_id", Val, P),
+    flag("ssh_user", Val, P),
+    flag("ssh_pass", Val, P),
+    flag("ssh_private_key", Val, P),
+    flag("ssh_private_key_file", Val, P),
+    flag("ssh_host", Val, P),
+    flag("ssh_port", Val, P),
+    flag("ftp_user", Val, P),
+    flag("ftp_pass", Val, P),
+    flag("ftp_host", Val, P),
+    flag("ftp_port", Val, P),
+    ignored("home_url", Val),
+    ignored("site_url", Val),
+    ignored("allow_root", Bool),
+    // cancel
+    flag("cancel_all", Bool, C),
+    // partner-key-new
+    flag("name", Val, K),
+    flag("allowed_personal_plans", Val, K),
+    flag("allowed_premium_plans", Val, K),
+    flag("allowed_professional_plans", Val, K),
+    flag("notes", Val, K),
+];
+
+fn find_long(key: &str) -> Option<&'static Flag> {
+    FLAGS
+        .iter()
+        .find(|f| f.name == key || f.aliases.contains(&key))
+}
+
+fn find_short(letter: char) -> Option<&'static Flag> {
+    FLAGS.iter().find(|f| f.short == Some(letter))
+}
+
+/// The names of the flags a subcommand accepts (canonical spelling).
+#[cfg(test)]
+pub fn flags_of(command: Command) -> impl Iterator<Item = &'static str> {
+    FLAGS
+        .iter()
+        .filter(move |f| f.commands & command.bit() != 0)
+        .map(|f| f.name)
+}
+
+/// A command line that cannot be understood: printed with the usage on stderr, exit 2.
+/// Never carries a flag's value (it could be a secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError {
+    /// The subcommand, when it was recognised (its usage is shown).
+    pub command: Option<Command>,
+    pub message: String,
+}
+
+impl UsageError {
+    fn new(command: Option<Command>, message: impl Into<String>) -> UsageError {
+        UsageError {
+            command,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Invocation {
+    /// Print the help (of one subcommand, or the overview), exit 0.
+    Help(Option<Command>),
+    /// Print the version, exit 0.
+    Version,
+    /// Run a subcommand.
+    Run(Raw),
+}
+
+/// The flags of one subcommand as given: canonical name -> raw value (last one wins).
+#[derive(PartialEq, Eq)]
+pub struct Raw {
+    pub command: Command,
+    values: Vec<(&'static str, String)>,
+    /// Flags accepted for compatibility and not used, in the order given (long spelling).
+    pub ignored: Vec<&'static str>,
+}
+
+impl fmt::Debug for Raw {
+    // Values may be secrets: only the names are shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Raw")
+            .field("command", &self.command)
+            .field(
+                "flags",
+                &self.values.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+            )
+            .field("ignored", &self.ignored)
+            .finish()
+    }
+}
+
+impl Raw {
+    /// The value given for a flag (canonical name); an empty value counts as not given.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn set(&mut self, name: &'static str, value: String) {
+        self.values.push((name, value));
+    }
+
+    fn given(&self, name: &str) -> bool {
+        self.values.iter().any(|(k, _)| *k == name)
+    }
+}
+
+const BOOL_WORDS: [&str; 4] = ["true", "false", "1", "0"];
+
+fn is_bool_word(s: &str) -> bool {
+    BOOL_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
+}
+
+/// Reads the command line (without the program name).
+pub fn parse(args: &[OsString]) -> Result<Invocation, UsageError> {
+    let mut strings = Vec::with_capacity(args.len());
+    for (i, a) in args.iter().enumerate() {
+        match a.to_str() {
+            Some(s) => strings.push(s.to_owned()),
+            None => {
+                return Err(UsageError::new(
+                    None,
+                    format!("argument {} is not valid UTF-8", i + 1),
+                ))
+            }
+        }
+    }
+    parse_strings(&strings)
+}
+
+fn parse_strings(args: &[String]) -> Result<Invocation, UsageError> {
+    let Some(first) = args.first() else {
+        return Err(UsageError::new(None, "no command given"));
+    };
+    match first.as_str() {
+        "-h" | "--help" | "help" => {
+            return match args.get(1) {
+                None => Ok(Invocation::Help(None)),
+                Some(name) => match Command::from_name(name) {
+                    Some(c) => Ok(Invocation::Help(Some(c))),
+                    None => Err(UsageError::new(None, unknown_command(name))),
+                },
+            };
+        }
+        "-V" | "--version" | "version" => return Ok(Invocation::Version),
+        _ => {}
+    }
+    let Some(command) = Command::from_name(first) else {
+        if first.starts_with('-') {
+            return Err(UsageError::new(
+                None,
+                format!(
+                    "{} comes before the command; the command goes first: jetpack-partner <command> [flags]",
+                    flag_name_only(first)
+                ),
+            ));
+        }
+        return Err(UsageError::new(None, unknown_command(first)));
+    };
+    let rest = &args[1..];
+    // `--help` anywhere (before `--`) wins over every other problem.
+    for a in rest {
+        if a == "--" {
+            break;
+        }
+        if a == "-h" || a == "--help" {
+            return Ok(Invocation::Help(Some(command)));
+        }
+    }
+    let err = |m: String| UsageError::new(Some(command), m);
+    let mut raw = Raw {
+        command,
+        values: Vec::new(),
+        ignored: Vec::new(),
+    };
+    let mut i = 0;
+    while i < rest.len() {
+        let arg = &rest[i];
+        i += 1;
+        if arg == "--" {
+            if i < rest.len() {
+                return Err(err(format!(
+                    "unexpected argument {} after `--`: {command} takes only flags",
+                    i + 2
+                )));
+            }
+            break;
+        }
+        let (flag, shown, inline) = if let Some(body) = arg.strip_prefix("--") {
+            let (name, value) = split_value(body);
+            let key = name.replace('-', "_");
+            let shown = format!("--{name}");
+            match find_long(&key) {
+                Some(f) => (f, shown, value),
+                None => return Err(err(format!("unknown flag {shown} for {command}"))),
+            }
+        } else if let Some(body) = arg.strip_prefix('-').filter(|b| !b.is_empty()) {
+            let (name, value) = split_value(body);
+            let mut chars = name.chars();
+            let letter = match (chars.next(), chars.next()) {
+                (Some(c), None) => c,
+                _ => {
+                    return Err(err(format!(
+                        "unknown flag -{name} for {command} (long flags take two dashes)"
+                    )))
+                }
+            };
+            let shown = format!("-{letter}");
+            match find_short(letter) {
+                Some(f) => (f, shown, value),
+                None => return Err(err(format!("unknown flag {shown} for {command}"))),
+            }
+        } else {
+            // Never echoed: a stray value may be a secret (`--partner_secret= abc`).
+            return Err(err(format!(
+                "unexpected argument {} (not a flag): give values as --flag=value",
+                i + 1
+            )));
+        };
+        if flag.commands & command.bit() == 0 {
+            return Err(err(format!("{shown} does not apply to {command}")));
+        }
+        let value = match flag.kind {
+            Kind::Help => unreachable!("--help is handled before the loop"),
+            Kind::Value => match inline {
+                Some(v) => v.to_owned(),
+                None => match rest.get(i) {
+                    Some(next) if !next.starts_with("--") => {
+                        i += 1;
+                        next.clone()
+                    }
+                    _ => return Err(err(format!("{shown} needs a value: {shown}=VALUE"))),
+                },
+            },
+            Kind::Bool => match inline {
+                Some(v) => v.to_owned(),
+                None => match rest.get(i) {
+                    Some(next) if is_bool_word(next) => {
+                        i += 1;
+                        next.clone()
+                    }
+                    _ => "true".to_owned(),
+                },
+            },
+        };
+        match flag.role {
+            Role::Used => raw.set(flag.name, value),
+            Role::Ignored => {
+                if !raw.ignored.contains(&flag.name) {
+                    raw.ignored.push(flag.name);
+                }
+            }
+        }
+    }
+    let site_flags: Vec<&str> = ["url", "site", "blog_id"]
+        .into_iter()
+        .filter(|n| raw.given(n))
+        .collect();
+    if site_flags.len() > 1 && command != Command::Provision {
+        return Err(err(format!(
+            "give only one of --url, --site and --blog_id (got --{})",
+            site_flags.join(" and --")
+        )));
+    }
+    Ok(Invocation::Run(raw))
+}
+
+fn split_value(body: &str) -> (&str, Option<&str>) {
+    match body.split_once('=') {
+        Some((n, v)) => (n, Some(v)),
+        None => (body, None),
+    }
+}
+
+/// `--partner_secret=abc` -> `--partner_secret`: the part that is safe to show.
+fn flag_name_only(arg: &str) -> &str {
+    arg.split_once('=').map_or(arg, |(n, _)| n)
+}
+
+fn unknown_command(name: &str) -> String {
+    let shown: String = name.chars().take(40).collect();
+    format!(
+        "unknown command '{shown}' (commands: provision, cancel, partner-key-new, status, help)"
+    )
+}
+
+/// A secret string: never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// Client settings taken from the flags and the environment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub partner_id: String,
+    pub partner_secret: Secret,
+    pub api_base: Option<String>,
+    pub timeout: Option<Duration>,
+    pub connect_timeout: Option<Duration>,
+    pub proxy: Option<String>,
+    pub ca_bundle: Option<String>,
+    pub max_attempts: Option<u32>,
+}
+
+/// The call to make.
+#[derive(Clone, PartialEq)]
+pub enum Call {
+    Provision {
+        user: String,
+        siteurl: String,
+        plan: Option<String>,
+        options: Options,
+    },
+    Cancel {
+        site: String,
+        options: Options,
+    },
+    PartnerKeyNew {
+        name: String,
+        options: Options,
+    },
+    Status {
+        site: String,
+    },
+}
+
+impl fmt::Debug for Call {
+    // Options may hold backup passwords: only their names are shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let keys = |o: &Options| o.keys().cloned().collect::<Vec<_>>();
+        match self {
+            Call::Provision {
+                user,
+                siteurl,
+                plan,
+                options,
+            } => f
+                .debug_struct("Provision")
+                .field("user", user)
+                .field("siteurl", siteurl)
+                .field("plan", plan)
+                .field("options", &keys(options))
+                .finish(),
+            Call::Cancel { site, options } => f
+                .debug_struct("Cancel")
+                .field("site", site)
+                .field("options", &keys(options))
+                .finish(),
+            Call::PartnerKeyNew { name, options } => f
+                .debug_struct("PartnerKeyNew")
+                .field("name", name)
+                .field("options", &keys(options))
+                .finish(),
+            Call::Status { site } => f.debug_struct("Status").field("site", site).finish(),
+        }
+    }
+}
+
+/// Everything needed to run one subcommand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub settings: Settings,
+    pub call: Call,
+}
+
+/// A value the library would refuse, found before any request: `invalid_argument`, exit 1.
+/// The message names the field first (`"siteurl: ..."`), like the library's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidArgument(pub String);
+
+impl fmt::Display for InvalidArgument {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+pub const ENV_ID: &str = "JETPACK_PARTNER_ID";
+pub const ENV_SECRET: &str = "JETPACK_PARTNER_SECRET";
+pub const ENV_API_BASE: &str = "JETPACK_PARTNER_API_BASE";
+/// The old scripts' way to point at another API host (host name only, HTTPS).
+pub const ENV_OLD_API_HOST: &str = "JETPACK_START_API_HOST";
+
+fn invalid(message: impl Into<String>) -> InvalidArgument {
+    InvalidArgument(message.into())
+}
+
+/// Turns the raw flags into a plan. `env` reads an environment variable; empty counts as unset.
+pub fn resolve(raw: &Raw, env: impl Fn(&str) -> Option<String>) -> Result<Plan, InvalidArgument> {
+    let env = |name: &str| env(name).filter(|v| !v.is_empty());
+    let partner_id = raw
+        .get("partner_id")
+        .map(str::to_owned)
+        .or_else(|| env(ENV_ID))
+        .ok_or_else(|| {
+            invalid(format!(
+                "partner_id: missing; pass --partner_id or set {ENV_ID}"
+            ))
+        })?;
+    let partner_secret = raw
+        .get("partner_secret")
+        .map(str::to_owned)
+        .or_else(|| env(ENV_SECRET))
+        .ok_or_else(|| {
+            invalid(format!(
+                "partner_secret: missing; set {ENV_SECRET} (or pass --partner_secret)"
+            ))
+        })?;
+    let api_base = raw
+        .get("api_base")
+        .map(str::to_owned)
+        .or_else(|| env(ENV_API_BASE))
+        .or_else(|| env(ENV_OLD_API_HOST).map(|host| format!("https://{host}")));
+    let settings = Settings {
+        partner_id,
+        partner_secret: Secret(partner_secret),
+        api_base,
+        timeout: seconds(raw, "timeout")?,
+        connect_timeout: seconds(raw, "connect_timeout")?,
+        proxy: raw.get("proxy").map(str::to_owned),
+        ca_bundle: raw.get("ca_bundle").map(str::to_owned),
+        max_attempts: match raw.get("max_attempts") {
+            None => None,
+            Some(v) => Some(v.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                invalid(format!(
+                    "max_attempts: expected a whole number of at least 1, got '{v}'"
+                ))
+            })?),
+        },
+    };
+    let call = match raw.command {
+        Command::Provision => {
+            let user = required(raw, "user", "local_user", "--user=LOGIN")?;
+            let siteurl = required(raw, "url", "siteurl", "--url=https://example.com")?;
+            let mut options = Options::new();
+            for name in ["force_register", "force_connect", "onboarding"] {
+                put_bool(raw, &mut options, name)?;
+            }
+            put_int(raw, &mut options, "wpcom_user_id")?;
+            for name in [
+                "wpcom_user_email",
+                "partner_tracking_id",
+                "ssh_user",
+                "ssh_pass",
+            ] {
+                put_str(raw, &mut options, name);
+            }
+            match (raw.get("ssh_private_key"), raw.get("ssh_private_key_file")) {
+                (Some(_), Some(_)) => return Err(invalid(
+                    "ssh_private_key: give --ssh_private_key or --ssh_private_key_file, not both",
+                )),
+                (Some(key), None) => {
+                    options.insert("ssh_private_key".into(), Value::String(key.to_owned()));
+                }
+                (None, Some(path)) => {
+                    let key = std::fs::read_to_string(path).map_err(|e| {
+                        invalid(format!("ssh_private_key_file: cannot read '{path}': {e}"))
+                    })?;
+                    options.insert("ssh_private_key".into(), Value::String(key));
+                }
+                (None, None) => {}
+            }
+            put_str(raw, &mut options, "ssh_host");
+            put_int(raw, &mut options, "ssh_port")?;
+            for name in ["ftp_user", "ftp_pass", "ftp_host"] {
+                put_str(raw, &mut options, name);
+            }
+            put_int(raw, &mut options, "ftp_port")?;
+            Call::Provision {
+                user,
+                siteurl,
+                plan: raw.get("plan").map(str::to_owned),
+                options,
+            }
+        }
+        Command::Cancel => {
+            let site = site(raw)?;
+            let mut options = Options::new();
+            put_str(raw, &mut options, "plan");
+            put_bool(raw, &mut options, "cancel_all")?;
+            Call::Cancel { site, options }
+        }
+        Command::PartnerKeyNew => {
+            let name = required(raw, "name", "name", "--name=NAME")?;
+            let mut options = Options::new();
+            for field in [
+                "allowed_personal_plans",
+                "allowed_premium_plans",
+                "allowed_professional_plans",
+            ] {
+                put_int(raw, &mut options, field)?;
+            }
+            put_str(raw, &mut options, "notes");
+            Call::PartnerKeyNew { name, options }
+        }
+        Command::Status => Call::Status { site: site(raw)? },
+    };
+    Ok(Plan { settings, call })
+}
+
+fn required(raw: &Raw, flag: &str, field: &str, example: &str) -> Result<String, InvalidArgument> {
+    raw.get(flag)
+        .map(str::to_owned)
+        .ok_or_else(|| invalid(format!("{field}: missing; pass {example}")))
+}
+
+fn site(raw: &Raw) -> Result<String, InvalidArgument> {
+    if let Some(id) = raw.get("blog_id") {
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid(format!(
+                "blog_id: expected a numeric blog ID, got '{id}'"
+            )));
+        }
+        return Ok(id.to_owned());
+    }
+    raw.get("url")
+        .or_else(|| raw.get("site"))
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            invalid("site: missing; pass --url=https://example.com, --blog_id=ID or --site=example.com::path")
+        })
+}
+
+fn seconds(raw: &Raw, name: &str) -> Result<Option<Duration>, InvalidArgument> {
+    let Some(v) = raw.get(name) else {
+        return Ok(None);
+    };
+    v.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            invalid(format!(
+                "{name}: expected a positive number of seconds, got '{v}'"
+            ))
+        })
+}
+
+/// `true`/`false`/`1`/`0` (any case).
+pub fn parse_bool(v: &str) -> Option<bool> {
+    if v == "1" || v.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if v == "0" || v.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn put_bool(raw: &Raw, options: &mut Options, name: &str) -> Result<(), InvalidArgument> {
+    if let Some(v) = raw.get(name) {
+        let b = parse_bool(v)
+            .ok_or_else(|| invalid(format!("{name}: expected true, false, 1 or 0, got '{v}'")))?;
+        options.insert(name.to_owned(), Value::Bool(b));
+    }
+    Ok(())
+}
+
+fn put_int(raw: &Raw, options: &mut Options, name: &str) -> Result<(), InvalidArgument> {
+    if let Some(v) = raw.get(name) {
+        let n = v.parse::<u64>().map_err(|_| {
+            invalid(format!(
+                "{name}: expected a non-negative whole number, got '{v}'"
+            ))
+        })?;
+        options.insert(name.to_owned(), Value::Number(Number::from(n)));
+    }
+    Ok(())
+}
+
+fn put_str(raw: &Raw, options: &mut Options, name: &str) {
+    if let Some(v) = raw.get(name) {
+        options.insert(name.to_owned(), Value::String(v.to_owned()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    fn run(list: &[&str]) -> Raw {
+        match parse(&args(list)) {
+            Ok(Invocation::Run(raw)) => raw,
+            other => panic!("expected a run for {list:?}, got {other:?}"),
+        }
+    }
+
+    fn usage(list: &[&str]) -> UsageError {
+        match parse(&args(list)) {
+            Err(e) => e,
+            other => panic!("expected a usage error for {list:?}, got {other:?}"),
+        }
+    }
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn creds_env(name: &str) -> Option<String> {
+        match name {
+            ENV_ID => Some("12345".into()),
+            ENV_SECRET => Some("env-secret".into()),
+            _ => None,
+        }
+    }
+
+    fn plan(list: &[&str]) -> Plan {
+        resolve(&run(list), creds_env).unwrap_or_else(|e| panic!("{list:?}: {e}"))
+    }
+
+    fn invalid_of(list: &[&str]) -> String {
+        match resolve(&run(list), creds_env) {
+            Err(InvalidArgument(m)) => m,
+            Ok(p) => panic!("expected invalid_argument for {list:?}, got {p:?}"),
+        }
+    }
+
+    #[test]
+    fn help_and_version() {
+        assert_eq!(parse(&args(&["--help"])), Ok(Invocation::Help(None)));
+        assert_eq!(parse(&args(&["-h"])), Ok(Invocation::Help(None)));
+        assert_eq!(parse(&args(&["help"])), Ok(Invocation::Help(None)));
+        assert_eq!(
+            parse(&args(&["help", "cancel"])),
+            Ok(Invocation::Help(Some(Command::Cancel)))
+        );
+        assert_eq!(
+            parse(&args(&["help", "partner_key_new"])),
+            Ok(Invocation::Help(Some(Command::PartnerKeyNew)))
+        );
+        assert_eq!(
+            parse(&args(&["provision", "--url=x", "--help"])),
+            Ok(Invocation::Help(Some(Command::Provision)))
+        );
+        // --help wins even over an unknown flag.
+        assert_eq!(
+            parse(&args(&["status", "--bogus", "-h"])),
+            Ok(Invocation::Help(Some(Command::Status)))
+        );
+        assert_eq!(parse(&args(&["--version"])), Ok(Invocation::Version));
+        assert_eq!(parse(&args(&["-V"])), Ok(Invocation::Version));
+        assert!(usage(&["help", "nope"]).message.contains("unknown command"));
+    }
+
+    #[test]
+    fn commands_are_recognised_in_both_spellings() {
+        for c in Command::ALL {
+            assert_eq!(Command::from_name(c.name()), Some(c));
+            assert_eq!(Command::from_name(&c.name().replace('-', "_")), Some(c));
+        }
+        assert_eq!(run(&["partner_key_new"]).command, Command::PartnerKeyNew);
+        assert_eq!(Command::from_name("provisio"), None);
+    }
+
+    #[test]
+    fn no_command_or_unknown_command_is_usage() {
+        assert_eq!(usage(&[]).message, "no command given");
+        let e = usage(&["deprovision"]);
+        assert!(e.message.contains("unknown command 'deprovision'"), "{e}");
+        assert_eq!(e.command, None);
+        let e = usage(&["--partner_secret=hunter2-long", "provision"]);
+        assert!(e.message.contains("--partner_secret"), "{e}");
+        assert!(!e.message.contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn equals_and_space_forms_give_the_same_values() {
+        let a = run(&[
+            "provision",
+            "--user=admin",
+            "--url=https://a.example",
+            "--plan=premium",
+        ]);
+        let b = run(&[
+            "provision",
+            "--user",
+            "admin",
+            "--url",
+            "https://a.example",
+            "--plan",
+            "premium",
+        ]);
+        for name in ["user", "url", "plan"] {
+            assert_eq!(a.get(name), b.get(name), "{name}");
+        }
+        assert_eq!(a.get("url"), Some("https://a.example"));
+    }
+
+    #[test]
+    fn hyphen_and_underscore_spellings_are_the_same_flag() {
+        let raw = run(&[
+            "provision",
+            "--partner-id=1",
+            "--partner_secret=s",
+            "--wpcom-user-id",
+            "7",
+            "--partner-tracking-id=t-1",
+            "--force-register",
+            "--api-base=http://127.0.0.1:9",
+            "--connect-timeout=2",
+        ]);
+        assert_eq!(raw.get("partner_id"), Some("1"));
+        assert_eq!(raw.get("partner_secret"), Some("s"));
+        assert_eq!(raw.get("wpcom_user_id"), Some("7"));
+        assert_eq!(raw.get("partner_tracking_id"), Some("t-1"));
+        assert_eq!(raw.get("force_register"), Some("true"));
+        assert_eq!(raw.get("api_base"), Some("http://127.0.0.1:9"));
+        assert_eq!(raw.get("connect_timeout"), Some("2"));
+    }
+
+    #[test]
+    fn old_script_short_forms_and_aliases() {
+        let raw = run(&[
+            "provision",
+            "-c=9",
+            "-s=sec",
+            "-i=admin",
+            "-p=premium",
+            "-o=1",
+            "-w=42",
+            "-u",
+            "https://x.example",
+        ]);
+        assert_eq!(raw.get("partner_id"), Some("9"));
+        assert_eq!(raw.get("partner_secret"), Some("sec"));
+        assert_eq!(raw.get("user"), Some("admin"));
+        assert_eq!(raw.get("plan"), Some("premium"));
+        assert_eq!(raw.get("onboarding"), Some("1"));
+        assert_eq!(raw.get("wpcom_user_id"), Some("42"));
+        assert_eq!(raw.get("url"), Some("https://x.example"));
+        assert_eq!(run(&["provision", "--user_id=5"]).get("user"), Some("5"));
+        assert_eq!(run(&["provision", "--user-id", "5"]).get("user"), Some("5"));
+        assert!(usage(&["provision", "-cx"]).message.contains("two dashes"));
+        assert!(usage(&["provision", "-z=1"])
+            .message
+            .contains("unknown flag -z"));
+    }
+
+    #[test]
+    fn booleans_bare_with_value_or_followed_by_a_bool_word() {
+        let raw = run(&[
+            "provision",
+            "--force_register",
+            "--force_connect=false",
+            "--onboarding",
+            "0",
+        ]);
+        assert_eq!(raw.get("force_register"), Some("true"));
+        assert_eq!(raw.get("force_connect"), Some("false"));
+        assert_eq!(raw.get("onboarding"), Some("0"));
+        // A bare switch followed by another flag does not swallow it.
+        let raw = run(&["cancel", "--cancel_all", "--url=https://a.example"]);
+        assert_eq!(raw.get("cancel_all"), Some("true"));
+        assert_eq!(raw.get("url"), Some("https://a.example"));
+        // A bare switch followed by a non-boolean word: that word is a stray argument.
+        let e = usage(&["cancel", "--cancel_all", "yes-please"]);
+        assert!(e.message.contains("unexpected argument 3"), "{e}");
+    }
+
+    #[test]
+    fn value_flags_need_a_value() {
+        let e = usage(&["provision", "--url"]);
+        assert_eq!(e.command, Some(Command::Provision));
+        assert!(e.message.contains("--url needs a value"), "{e}");
+        let e = usage(&["provision", "--user", "--url=https://a.example"]);
+        assert!(e.message.contains("--user needs a value"), "{e}");
+        // A single-dash value is a value (secrets may start with '-').
+        let raw = run(&["provision", "--partner_secret", "-abc"]);
+        assert_eq!(raw.get("partner_secret"), Some("-abc"));
+        // Use = for a value that starts with two dashes.
+        let raw = run(&["provision", "--partner_secret=--abc"]);
+        assert_eq!(raw.get("partner_secret"), Some("--abc"));
+    }
+
+    #[test]
+    fn unknown_and_misplaced_flags_are_usage_errors() {
+        let e = usage(&["provision", "--bogus=1"]);
+        assert_eq!(e.message, "unknown flag --bogus for provision");
+        let e = usage(&["provision", "--cancel_all"]);
+        assert_eq!(e.message, "--cancel_all does not apply to provision");
+        let e = usage(&["status", "--plan=premium"]);
+        assert_eq!(e.message, "--plan does not apply to status");
+        let e = usage(&["partner-key-new", "--url=https://a.example"]);
+        assert_eq!(e.message, "--url does not apply to partner-key-new");
+        let e = usage(&["cancel", "--home_url=x"]);
+        assert_eq!(e.message, "--home_url does not apply to cancel");
+    }
+
+    #[test]
+    fn usage_errors_never_show_values() {
+        for list in [
+            &["provision", "--partner_secretx=topsecretvalue"][..],
+            &["provision", "--partner_secret=", "topsecretvalue"],
+            &["provision", "topsecretvalue"],
+            &["cancel", "--url=a", "--site=topsecretvalue"],
+            &["status", "--", "topsecretvalue"],
+        ] {
+            let e = usage(list);
+            assert!(!e.message.contains("topsecretvalue"), "{list:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn only_one_way_to_name_the_site() {
+        let e = usage(&["cancel", "--url=https://a.example", "--blog_id=5"]);
+        assert!(e.message.contains("only one of"), "{e}");
+        assert!(e.message.contains("--url and --blog_id"), "{e}");
+        assert_eq!(
+            run(&["status", "--site=a.example::b"]).get("site"),
+            Some("a.example::b")
+        );
+    }
+
+    #[test]
+    fn double_dash_ends_flags_and_nothing_may_follow() {
+        assert_eq!(
+            run(&["status", "--url=https://a.example", "--"]).get("url"),
+            Some("https://a.example")
+        );
+        assert!(usage(&["status", "--", "x"]).message.contains("after `--`"));
+    }
+
+    #[test]
+    fn last_value_wins_and_empty_means_not_given() {
+        let raw = run(&[
+            "provision",
+            "--plan=personal",
+            "--plan=premium",
+            "--wpcom_user_id=",
+        ]);
+        assert_eq!(raw.get("plan"), Some("premium"));
+        assert_eq!(raw.get("wpcom_user_id"), None);
+    }
+
+    #[test]
+    fn wp_cli_only_flags_are_accepted_and_reported() {
+        let raw = run(&[
+            "provision",
+            "--home_url=https://h.example",
+            "--site-url",
+            "https://s.example",
+            "--allow-root",
+            "--home_url=x",
+        ]);
+        assert_eq!(raw.ignored, vec!["home_url", "site_url", "allow_root"]);
+        assert_eq!(raw.get("home_url"), None);
+        assert_eq!(raw.get("url"), None);
+    }
+
+    #[test]
+    fn non_utf8_argument_is_usage() {
+        use std::os::unix::ffi::OsStringExt;
+        let list = vec![
+            OsString::from("status"),
+            OsString::from_vec(vec![0x2d, 0x2d, 0xff]),
+        ];
+        let e = parse(&list).unwrap_err();
+        assert!(e.message.contains("argument 2 is not valid UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn every_flag_in_the_contract_is_accepted_by_its_command() {
+        let expect: &[(Command, &[&str])] = &[
+            (
+                Command::Provision,
+                &[
+                    "partner_id",
+                    "partner_secret",
+                    "user",
+                    "url",
+                    "plan",
+                    "onboarding",
+                    "wpcom_user_id",
+                    "force_register",
+                    "force_connect",
+                    "partner_tracking_id",
+                    "wpcom_user_email",
+                    "ssh_user",
+                    "ssh_pass",
+                    "ssh_private_key",
+                    "ssh_host",
+                    "ssh_port",
+                    "ftp_user",
+                    "ftp_pass",
+                    "ftp_host",
+                    "ftp_port",
+                    "api_base",
+                    "timeout",
+                    "connect_timeout",
+                    "proxy",
+                    "ca_bundle",
+                ],
+            ),
+            (
+                Command::Cancel,
+                &[
+                    "partner_id",
+                    "partner_secret",
+                    "url",
+                    "blog_id",
+                    "site",
+                    "plan",
+                    "cancel_all",
+                    "api_base",
+                ],
+            ),
+            (
+                Command::PartnerKeyNew,
+                &[
+                    "name",
+                    "allowed_personal_plans",
+                    "allowed_premium_plans",
+                    "allowed_professional_plans",
+                    "notes",
+                    "partner_secret",
+                ],
+            ),
+            (
+                Command::Status,
+                &["url", "blog_id", "site", "partner_id", "proxy"],
+            ),
+        ];
+        for (command, names) in expect {
+            let have: Vec<_> = flags_of(*command).collect();
+            for name in *names {
+                assert!(have.contains(name), "{command} lacks --{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn provision_plan_with_every_option() {
+        let p = plan(&[
+            "provision",
+            "--user=admin",
+            "--url=https://a.example/blog",
+            "--plan=premium",
+            "--force_register",
+            "--force_connect=0",
+            "--onboarding=1",
+            "--wpcom_user_id=42",
+            "--wpcom_user_email=u@a.example",
+            "--partner_tracking_id=stage-2",
+            "--ssh_user=u",
+            "--ssh_pass=p",
+            "--ssh_host=h",
+            "--ssh_port=2222",
+            "--ftp_user=fu",
+            "--ftp_pass=fp",
+            "--ftp_host=fh",
+            "--ftp_port=21",
+        ]);
+        let Call::Provision {
+            user,
+            siteurl,
+            plan,
+            options,
+        } = p.call
+        else {
+            panic!("not a provision: {:?}", p.call)
+        };
+        assert_eq!(user, "admin");
+        assert_eq!(siteurl, "https://a.example/blog");
+        assert_eq!(plan.as_deref(), Some("premium"));
+        assert_eq!(
+            Value::Object(options),
+            json!({
+                "force_register": true, "force_connect": false, "onboarding": true,
+                "wpcom_user_id": 42, "wpcom_user_email": "u@a.example",
+                "partner_tracking_id": "stage-2", "ssh_user": "u", "ssh_pass": "p",
+                "ssh_host": "h", "ssh_port": 2222, "ftp_user": "fu", "ftp_pass": "fp",
+                "ftp_host": "fh", "ftp_port": 21
+            })
+        );
+    }
+
+    #[test]
+    fn provision_without_options_sends_none() {
+        let p = plan(&[
+            "provision",
+            "--user=admin",
+            "--url=https://a.example",
+            "--plan=",
+        ]);
+        assert_eq!(
+            p.call,
+            Call::Provision {
+                user: "admin".into(),
+                siteurl: "https://a.example".into(),
+                plan: None,
+                options: Options::new(),
+            }
+        );
+    }
+
+    #[test]
+    fn private_key_from_a_file() {
+        let path = std::env::temp_dir().join(format!("jp-cli-key-{}", std::process::id()));
+        std::fs::write(&path, "-----BEGIN KEY-----\nabc\n").unwrap();
+        let p = plan(&[
+            "provision",
+            "--user=a",
+            "--url=https://a.example",
+            &format!("--ssh_private_key_file={}", path.display()),
+        ]);
+        std::fs::remove_file(&path).unwrap();
+        let Call::Provision { options, .. } = p.call else {
+            panic!()
+        };
+        assert_eq!(
+            options["ssh_private_key"],
+            json!("-----BEGIN KEY-----\nabc\n")
+        );
+        let m = invalid_of(&[
+            "provision",
+            "--user=a",
+            "--url=https://a.example",
+            "--ssh_private_key_file=/nonexistent/key",
+        ]);
+        assert!(
+            m.starts_with("ssh_private_key_file: cannot read '/nonexistent/key'"),
+            "{m}"
+        );
+        let m = invalid_of(&[
+            "provision",
+            "--user=a",
+            "--url=u",
+            "--ssh_private_key=k",
+            "--ssh_private_key_file=f",
+        ]);
+        assert!(m.contains("not both"), "{m}");
+    }
+
+    #[test]
+    fn cancel_status_and_key_plans() {
+        let p = plan(&[
+            "cancel",
+            "--url=https://a.example/x",
+            "--plan=backup",
+            "--cancel-all",
+        ]);
+        assert_eq!(
+            p.call,
+            Call::Cancel {
+                site: "https://a.example/x".into(),
+                options: json!({"plan": "backup", "cancel_all": true})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+            }
+        );
+        let p = plan(&["cancel", "--blog_id=123"]);
+        assert_eq!(
+            p.call,
+            Call::Cancel {
+                site: "123".into(),
+                options: Options::new()
+            }
+        );
+        let p = plan(&["status", "--site=a.example::x"]);
+        assert_eq!(
+            p.call,
+            Call::Status {
+                site: "a.example::x".into()
+            }
+        );
+        let p = plan(&[
+            "partner-key-new",
+            "--name=Bundle",
+            "--allowed_premium_plans=100",
+            "--notes=n",
+            "--allowed-personal-plans",
+            "0",
+        ]);
+        assert_eq!(
+            p.call,
+            Call::PartnerKeyNew {
+                name: "Bundle".into(),
+                options:
+                    json!({"allowed_personal_plans": 0, "allowed_premium_plans": 100, "notes": "n"})
+                        .as_object()
+                        .unwrap()
+                        .clone(),
+            }
+        );
+    }
+
+    #[test]
+    fn missing_required_values_name_the_field() {
+        assert_eq!(
+            invalid_of(&["provision", "--url=https://a.example"]),
+            "local_user: missing; pass --user=LOGIN"
+        );
+        assert_eq!(
+            invalid_of(&["provision", "--user=admin"]),
+            "siteurl: missing; pass --url=https://example.com"
+        );
+        assert!(invalid_of(&["cancel"]).starts_with("site: missing"));
+        assert!(invalid_of(&["status", "--url="]).starts_with("site: missing"));
+        assert_eq!(
+            invalid_of(&["partner-key-new"]),
+            "name: missing; pass --name=NAME"
+        );
+    }
+
+    #[test]
+    fn malformed_values_name_the_field() {
+        let base = ["provision", "--user=a", "--url=https://a.example"];
+        let with = |extra: &str| {
+            let mut v = base.to_vec();
+            v.push(extra);
+            invalid_of(&v)
+        };
+        assert!(with("--wpcom_user_id=abc")
+            .starts_with("wpcom_user_id: expected a non-negative whole number"));
+        assert!(with("--wpcom_user_id=-1").starts_with("wpcom_user_id:"));
+        assert!(with("--ssh_port=22x").starts_with("ssh_port:"));
+        assert!(with("--force_register=yes")
+            .starts_with("force_register: expected true, false, 1 or 0"));
+        assert!(with("--timeout=0").starts_with("timeout: expected a positive number of seconds"));
+        assert!(with("--timeout=abc").starts_with("timeout:"));
+        assert!(with("--connect_timeout=-3").starts_with("connect_timeout:"));
+        assert!(with("--timeout=inf").starts_with("timeout:"));
+        assert!(with("--max_attempts=0").starts_with("max_attempts:"));
+        assert!(invalid_of(&["cancel", "--blog_id=12a"])
+            .starts_with("blog_id: expected a numeric blog ID"));
+        assert!(invalid_of(&[
+            "partner-key-new",
+            "--name=n",
+            "--allowed_premium_plans=many"
+        ])
+        .starts_with("allowed_premium_plans:"));
+    }
+
+    #[test]
+    fn settings_from_flags() {
+        let p = plan(&[
+            "status",
+            "--url=https://a.example",
+            "--api_base=http://127.0.0.1:1",
+            "--timeout=1.5",
+            "--connect_timeout",
+            "3",
+            "--proxy=http://127.0.0.1:3128",
+            "--ca_bundle=/etc/ca.pem",
+            "--max_attempts=5",
+        ]);
+        let s = p.settings;
+        assert_eq!(s.api_base.as_deref(), Some("http://127.0.0.1:1"));
+        assert_eq!(s.timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(s.connect_timeout, Some(Duration::from_secs(3)));
+        assert_eq!(s.proxy.as_deref(), Some("http://127.0.0.1:3128"));
+        assert_eq!(s.ca_bundle.as_deref(), Some("/etc/ca.pem"));
+        assert_eq!(s.max_attempts, Some(5));
+    }
+
+    #[test]
+    fn credentials_from_flags_win_over_the_environment() {
+        let env = |name: &str| match name {
+            ENV_ID => Some("env-id".to_owned()),
+            ENV_SECRET => Some("env-secret".to_owned()),
+            ENV_API_BASE => Some("http://127.0.0.1:2".to_owned()),
+            ENV_OLD_API_HOST => Some("old.example".to_owned()),
+            _ => None,
+        };
+        let raw = run(&["status", "--url=u"]);
+        let s = resolve(&raw, env).unwrap().settings;
+        assert_eq!(s.partner_id, "env-id");
+        assert_eq!(s.partner_secret.expose(), "env-secret");
+        assert_eq!(s.api_base.as_deref(), Some("http://127.0.0.1:2"));
+        let raw = run(&[
+            "status",
+            "--url=u",
+            "--partner_id=f-id",
+            "--partner_secret=f-secret",
+            "--api_base=http://127.0.0.1:3",
+        ]);
+        let s = resolve(&raw, env).unwrap().settings;
+        assert_eq!(s.partner_id, "f-id");
+        assert_eq!(s.partner_secret.expose(), "f-secret");
+        assert_eq!(s.api_base.as_deref(), Some("http://127.0.0.1:3"));
+        // The old scripts' host variable is the last fallback.
+        let old = |name: &str| (name == ENV_OLD_API_HOST).then(|| "old.example".to_owned());
+        let raw = run(&["status", "--url=u", "--partner_id=1", "--partner_secret=2"]);
+        assert_eq!(
+            resolve(&raw, old).unwrap().settings.api_base.as_deref(),
+            Some("https://old.example")
+        );
+        assert_eq!(resolve(&raw, no_env).unwrap().settings.api_base, None);
+    }
+
+    #[test]
+    fn missing_credentials() {
+        let raw = run(&["status", "--url=u"]);
+        assert_eq!(
+            resolve(&raw, no_env).unwrap_err().0,
+            "partner_id: missing; pass --partner_id or set JETPACK_PARTNER_ID"
+        );
+        let raw = run(&["status", "--url=u", "--partner_id=1"]);
+        assert_eq!(
+            resolve(&raw, no_env).unwrap_err().0,
+            "partner_secret: missing; set JETPACK_PARTNER_SECRET (or pass --partner_secret)"
+        );
+        // An empty variable is unset.
+        let empty = |_: &str| Some(String::new());
+        assert!(resolve(&raw, empty)
+            .unwrap_err()
+            .0
+            .starts_with("partner_secret: missing"));
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let raw = run(&[
+            "provision",
+            "--user=a",
+            "--url=https://a.example",
+            "--partner_id=1",
+            "--partner_secret=flag-secret-value",
+            "--ssh_pass=ssh-secret-value",
+        ]);
+        let shown = format!("{raw:?}");
+        assert!(
+            !shown.contains("flag-secret-value") && !shown.contains("ssh-secret-value"),
+            "{shown}"
+        );
+        let p = resolve(&raw, no_env).unwrap();
+        let shown = format!("{p:?}");
+        assert!(
+            !shown.contains("flag-secret-value") && !shown.contains("ssh-secret-value"),
+            "{shown}"
+        );
+        assert!(shown.contains("ssh_pass"), "{shown}");
+    }
+}

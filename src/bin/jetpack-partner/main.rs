@@ -1,0 +1,105 @@
+//! `jetpack-partner`: the command-line tool, a drop-in replacement for the old
+//! `bin/partner-provision.sh` and `bin/partner-cancel.sh`.
+//!
+//! Exit status: 0 success (the server's JSON on stdout), 1 failure (the error JSON on
+//! stdout), 2 bad command line (usage on stderr).
+
+mod args;
+mod help;
+mod output;
+
+use args::{Call, Invocation, Plan, Settings};
+use jetpack_partner::{Client, ClientConfig, Error, Reply};
+use std::io::Write;
+use std::process::ExitCode;
+
+const EXIT_FAILURE: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    match args::parse(&argv) {
+        Err(e) => {
+            eprint!(
+                "jetpack-partner: error: {}\n{}",
+                e.message,
+                help::usage(e.command)
+            );
+            ExitCode::from(EXIT_USAGE)
+        }
+        Ok(Invocation::Help(command)) => print(&help::help(command), ExitCode::SUCCESS),
+        Ok(Invocation::Version) => print(&help::version(), ExitCode::SUCCESS),
+        Ok(Invocation::Run(raw)) => {
+            for name in &raw.ignored {
+                eprintln!(
+                    "jetpack-partner: note: --{name} is ignored: it only applied to the old script's \
+                     WP-CLI run; WordPress.com reaches the site at --url"
+                );
+            }
+            match args::resolve(&raw, |name| std::env::var(name).ok()) {
+                Err(e) => print(
+                    &output::failure("invalid_argument", &e.0, None, None),
+                    ExitCode::from(EXIT_FAILURE),
+                ),
+                Ok(plan) => {
+                    let secret = plan.settings.partner_secret.expose().to_owned();
+                    let (line, code) = match execute(plan) {
+                        Ok(reply) => (output::success(&reply.body), ExitCode::SUCCESS),
+                        Err(e) => (
+                            output::failure(e.code(), e.message(), e.http_status(), Some(&secret)),
+                            ExitCode::from(EXIT_FAILURE),
+                        ),
+                    };
+                    print(&line, code)
+                }
+            }
+        }
+    }
+}
+
+/// Writes to stdout; a failed write (closed pipe) turns the exit status into a failure.
+fn print(text: &str, code: ExitCode) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => code,
+        Err(_) => ExitCode::from(EXIT_FAILURE),
+    }
+}
+
+fn client(settings: Settings) -> Result<Client, Error> {
+    let mut cfg = ClientConfig::new(&settings.partner_id, settings.partner_secret.expose());
+    if let Some(base) = settings.api_base {
+        cfg.api_base = base;
+    }
+    if let Some(t) = settings.timeout {
+        cfg.timeout = t;
+    }
+    if let Some(t) = settings.connect_timeout {
+        cfg.connect_timeout = t;
+    }
+    if let Some(proxy) = settings.proxy {
+        cfg.proxy = Some(proxy);
+    }
+    if let Some(path) = settings.ca_bundle {
+        cfg.ca_bundle = Some(path.into());
+    }
+    if let Some(n) = settings.max_attempts {
+        cfg.max_attempts = n;
+    }
+    Client::new(cfg)
+}
+
+fn execute(plan: Plan) -> Result<Reply, Error> {
+    let client = client(plan.settings)?;
+    match plan.call {
+        Call::Provision {
+            user,
+            siteurl,
+            plan,
+            options,
+        } => client.provision(&user, &siteurl, plan.as_deref(), &options),
+        Call::Cancel { site, options } => client.cancel(&site, &options),
+        Call::PartnerKeyNew { name, options } => client.partner_key_new(&name, &options),
+        Call::Status { site } => client.status(&site),
+    }
+}

@@ -1,0 +1,39 @@
+/*
+ * Declarations of include/jetpack_partner.h for PHP's FFI::cdef() and FFI::load().
+ * FFI cannot read #include, #if or macros: this is the header with those removed.
+ * Constants (JP_OK, ...) live in JetpackPartner\Library. Kept in sync with the C
+ * header by tests/HeaderSyncTest.php.
+ */
+typedef uint32_t jp_code;
+typedef struct jp_client jp_client;
+typedef struct jp_response jp_response;
+
+const char *jp_version(void);
+
+jp_code jp_client_new(const char *partner_id, const char *partner_secret, jp_client **out);
+void jp_client_free(jp_client *client);
+jp_code jp_client_set_api_base(jp_client *client, const char *url);
+jp_code jp_client_set_timeout_ms(jp_client *client, uint64_t ms);
+jp_code jp_client_set_connect_timeout_ms(jp_client *client, uint64_t ms);
+jp_code jp_client_set_proxy(jp_client *client, const char *url);
+jp_code jp_client_set_ca_bundle(jp_client *client, const char *pem_path);
+jp_code jp_client_set_max_attempts(jp_client *client, uint32_t attempts);
+jp_code jp_client_set_max_response_bytes(jp_client *client, uint64_t bytes);
+const char *jp_last_error_message(void);
+
+jp_code jp_provision(const jp_client *client, const char *local_user, const char *siteurl, const char *plan, const char *options_json, jp_response **out);
+jp_code jp_cancel(const jp_client *client, const char *site, const char *options_json, jp_response **out);
+jp_code jp_partner_key_new(const jp_client *client, const char *name, const char *options_json, jp_response **out);
+jp_code jp_status(const jp_client *client, const char *site, jp_response **out);
+
+jp_code jp_response_code(const jp_response *r);
+bool jp_response_ok(const jp_response *r);
+const char *jp_response_json(const jp_response *r);
+const char *jp_response_error_code(const jp_response *r);
+const char *jp_response_error_message(const jp_response *r);
+uint16_t jp_response_http_status(const jp_response *r);
+uint32_t jp_response_attempts(const jp_response *r);
+void jp_response_free(jp_response *r);
+
+void jp_string_free(char *s);
+jp_code jp_site_identifier(const char *site, char **out);

@@ -1,0 +1,324 @@
+<?php
+
+declare(strict_types=1);
+
+namespace JetpackPartner\Internal;
+
+use JetpackPartner\Exception;
+
+/**
+ * Runs the `jetpack-partner` command-line tool, for PHP builds without the FFI
+ * extension. The tool speaks the same JSON: the server's reply on stdout and exit 0
+ * on success; {"success": false, "error_code", "error_message", "http_status"} and
+ * exit 1 on failure; exit 2 for a command line it refuses.
+ *
+ * The command is an argv array (no shell). The partner ID and secret travel in the
+ * child's environment (JETPACK_PARTNER_ID, JETPACK_PARTNER_SECRET), never on its
+ * command line.
+ *
+ * @internal
+ */
+final class CliBackend implements Backend
+{
+    /** Option names each operation accepts, with their types ("bool", "int", "string"). */
+    public const OPTIONS = [
+        'provision' => [
+            'force_register' => 'bool',
+            'force_connect' => 'bool',
+            'onboarding' => 'bool',
+            'wpcom_user_id' => 'int',
+            'wpcom_user_email' => 'string',
+            'partner_tracking_id' => 'string',
+            'ssh_user' => 'string',
+            'ssh_pass' => 'string',
+            'ssh_private_key' => 'string',
+            'ssh_host' => 'string',
+            'ssh_port' => 'int',
+            'ftp_user' => 'string',
+            'ftp_pass' => 'string',
+            'ftp_host' => 'string',
+            'ftp_port' => 'int',
+        ],
+        'cancel' => [
+            'plan' => 'string',
+            'cancel_all' => 'bool',
+        ],
+        'partner-key-new' => [
+            'allowed_personal_plans' => 'int',
+            'allowed_premium_plans' => 'int',
+            'allowed_professional_plans' => 'int',
+            'notes' => 'string',
+        ],
+    ];
+
+    private string $cli;
+    private string $partnerId;
+    private string $partnerSecret;
+    /** @var list<string> global flags (api base, timeouts, proxy, CA bundle) */
+    private array $globalArgs = [];
+
+    /**
+     * @param array{api_base?: ?string, timeout_ms?: ?int, connect_timeout_ms?: ?int, proxy?: ?string,
+     *              ca_bundle?: ?string, max_attempts?: ?int, max_response_bytes?: ?int} $config
+     */
+    public function __construct(
+        string $cli,
+        string $partnerId,
+        #[\SensitiveParameter] string $partnerSecret,
+        array $config
+    ) {
+        $this->cli = $cli;
+        $this->partnerId = $partnerId;
+        $this->partnerSecret = $partnerSecret;
+        if (($config['api_base'] ?? null) !== null) {
+            $this->globalArgs[] = '--api_base=' . $config['api_base'];
+        }
+        if (($config['timeout_ms'] ?? null) !== null) {
+            $this->globalArgs[] = '--timeout=' . self::seconds($config['timeout_ms']);
+        }
+        if (($config['connect_timeout_ms'] ?? null) !== null) {
+            $this->globalArgs[] = '--connect_timeout=' . self::seconds($config['connect_timeout_ms']);
+        }
+        if (($config['proxy'] ?? null) !== null) {
+            $this->globalArgs[] = '--proxy=' . $config['proxy'];
+        }
+        if (($config['ca_bundle'] ?? null) !== null) {
+            $this->globalArgs[] = '--ca_bundle=' . $config['ca_bundle'];
+        }
+        if (($config['max_attempts'] ?? null) !== null) {
+            $this->globalArgs[] = '--max_attempts=' . $config['max_attempts'];
+        }
+        if (($config['max_response_bytes'] ?? null) !== null) {
+            $this->globalArgs[] = '--max_response_bytes=' . $config['max_response_bytes'];
+        }
+    }
+
+    /** @return array<string, mixed> */
+    public function __debugInfo(): array
+    {
+        return ['cli' => $this->cli, 'partnerId' => $this->partnerId, 'partnerSecret' => '(hidden)'];
+    }
+
+    /**
+     * Finds the command-line tool: the `cli` option, env JETPACK_PARTNER_CLI, the
+     * package's own copy (bindings/php/bin/jetpack-partner), then PATH. A tool named
+     * explicitly (option or env) is the only one tried.
+     */
+    public static function locate(?string $cli): string
+    {
+        $tried = [];
+        if ($cli !== null && $cli !== '') {
+            $candidates = [$cli];
+        } elseif (is_string($env = getenv('JETPACK_PARTNER_CLI')) && $env !== '') {
+            $candidates = [$env];
+        } else {
+            $candidates = [dirname(__DIR__, 2) . DIRECTORY_SEPARATOR . 'bin' . DIRECTORY_SEPARATOR . 'jetpack-partner'];
+            $path = getenv('PATH');
+            foreach (explode(PATH_SEPARATOR, is_string($path) && $path !== '' ? $path : '/usr/local/bin:/usr/bin:/bin') as $dir) {
+                if ($dir !== '') {
+                    $candidates[] = rtrim($dir, '/') . '/jetpack-partner';
+                }
+            }
+        }
+        foreach ($candidates as $candidate) {
+            if (is_file($candidate) && is_executable($candidate)) {
+                return $candidate;
+            }
+            $tried[] = $candidate;
+        }
+        throw new Exception(
+            'cli_not_found',
+            'the jetpack-partner command-line tool was not found (PHP has no FFI extension here, so the client runs it);'
+            . ' tried: ' . implode(', ', $tried) . '. Set the "cli" option or JETPACK_PARTNER_CLI.'
+        );
+    }
+
+    public function name(): string
+    {
+        return 'cli';
+    }
+
+    public function provision(
+        string $localUser,
+        string $siteUrl,
+        ?string $plan,
+        #[\SensitiveParameter] array $options
+    ): array {
+        $args = ['--user=' . $localUser, '--url=' . $siteUrl];
+        if ($plan !== null) {
+            $args[] = '--plan=' . $plan;
+        }
+        return $this->run('provision', $args, $options);
+    }
+
+    public function cancel(string $site, array $options): array
+    {
+        return $this->run('cancel', ['--url=' . $site], $options);
+    }
+
+    public function partnerKeyNew(string $name, array $options): array
+    {
+        return $this->run('partner-key-new', ['--name=' . $name], $options);
+    }
+
+    public function status(string $site): array
+    {
+        return $this->run('status', ['--url=' . $site], []);
+    }
+
+    /**
+     * @param list<string> $args
+     * @param array<string, mixed> $options
+     * @return array<mixed>
+     */
+    private function run(string $command, array $args, #[\SensitiveParameter] array $options): array
+    {
+        $argv = array_merge([$this->cli, $command], $this->globalArgs, $args, self::optionArgs($command, $options));
+
+        $env = self::environment();
+        $env['JETPACK_PARTNER_ID'] = $this->partnerId;
+        $env['JETPACK_PARTNER_SECRET'] = $this->partnerSecret;
+
+        $pipes = [];
+        $proc = @proc_open($argv, [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, $env);
+        if (!is_resource($proc)) {
+            throw new Exception('cli_failed', 'could not start ' . $this->cli);
+        }
+        fclose($pipes[0]);
+        [$stdout, $stderr] = self::drain($pipes[1], $pipes[2]);
+        $status = proc_close($proc);
+
+        if ($status === 0) {
+            return Errors::decodeReply($stdout);
+        }
+        if ($status === 1) {
+            $error = json_decode(trim($stdout), true, 512, JSON_BIGINT_AS_STRING);
+            if (is_array($error) && isset($error['error_code']) && is_string($error['error_code'])) {
+                $code = $error['error_code'];
+                $message = is_string($error['error_message'] ?? null) ? $error['error_message'] : '';
+                $http = is_int($error['http_status'] ?? null) ? $error['http_status'] : null;
+                $attempts = is_int($error['attempts'] ?? null) ? $error['attempts'] : 0;
+                $body = null;
+                if (is_array($error['response'] ?? null)) {
+                    $body = $error['response'];
+                } elseif (!Errors::isClientCode($code)) {
+                    $body = ['error' => $code, 'message' => $message];
+                }
+                throw Errors::make($code, $message, $http, $attempts, $body);
+            }
+        }
+        if ($status === 2) {
+            $line = trim(strtok(trim($stderr), "\n") ?: '');
+            throw Errors::make('invalid_argument', $line !== '' ? $line : 'refused by ' . $this->cli);
+        }
+        throw new Exception(
+            'cli_failed',
+            sprintf('%s %s exited with status %d: %s', $this->cli, $command, $status, self::excerpt($stderr !== '' ? $stderr : $stdout))
+        );
+    }
+
+    /**
+     * @param array<string, mixed> $options
+     * @return list<string>
+     */
+    private static function optionArgs(string $command, #[\SensitiveParameter] array $options): array
+    {
+        $known = self::OPTIONS[$command] ?? [];
+        $args = [];
+        foreach ($options as $name => $value) {
+            $name = (string) $name;
+            if (!isset($known[$name])) {
+                throw Errors::invalid($name, 'unknown option');
+            }
+            if ($value === null) {
+                continue;
+            }
+            switch ($known[$name]) {
+                case 'bool':
+                    if (!is_bool($value)) {
+                        throw Errors::invalid($name, 'expected a boolean');
+                    }
+                    $args[] = '--' . $name . '=' . ($value ? 'true' : 'false');
+                    break;
+                case 'int':
+                    if (is_string($value) && preg_match('/^[0-9]+$/', $value) === 1) {
+                        $value = (int) $value;
+                    }
+                    if (!is_int($value) || $value < 0) {
+                        throw Errors::invalid($name, 'expected a non-negative integer');
+                    }
+                    $args[] = '--' . $name . '=' . $value;
+                    break;
+                default:
+                    if (!is_string($value)) {
+                        throw Errors::invalid($name, 'expected a string');
+                    }
+                    $args[] = '--' . $name . '=' . $value;
+            }
+        }
+        return $args;
+    }
+
+    /**
+     * The child's environment: ours, without the variables the tool would read in
+     * place of the client's own settings.
+     *
+     * @return array<string, string>
+     */
+    private static function environment(): array
+    {
+        $env = getenv();
+        unset($env['JETPACK_PARTNER_API_BASE'], $env['JETPACK_PARTNER_ID'], $env['JETPACK_PARTNER_SECRET']);
+        return $env;
+    }
+
+    /**
+     * Reads both pipes to the end without blocking on either.
+     *
+     * @param resource $out
+     * @param resource $err
+     * @return array{string, string}
+     */
+    private static function drain($out, $err): array
+    {
+        $buffers = [(int) $out => '', (int) $err => ''];
+        $open = [$out, $err];
+        stream_set_blocking($out, false);
+        stream_set_blocking($err, false);
+        while ($open !== []) {
+            $read = $open;
+            $write = null;
+            $except = null;
+            if (@stream_select($read, $write, $except, 5) === false) {
+                break;
+            }
+            foreach ($read as $stream) {
+                $chunk = fread($stream, 65536);
+                if ($chunk !== false && $chunk !== '') {
+                    $buffers[(int) $stream] .= $chunk;
+                    continue;
+                }
+                if (feof($stream)) {
+                    fclose($stream);
+                    $open = array_values(array_filter($open, fn ($s) => $s !== $stream));
+                }
+            }
+        }
+        foreach ($open as $stream) {
+            fclose($stream);
+        }
+        return [$buffers[(int) $out], $buffers[(int) $err]];
+    }
+
+    private static function seconds(int $ms): string
+    {
+        $s = rtrim(rtrim(sprintf('%.3F', $ms / 1000), '0'), '.');
+        return $s === '' ? '0' : $s;
+    }
+
+    private static function excerpt(string $text): string
+    {
+        $text = trim($text);
+        return strlen($text) > 500 ? substr($text, 0, 500) . '...' : $text;
+    }
+}

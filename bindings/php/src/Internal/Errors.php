@@ -1,0 +1,125 @@
+<?php
+
+declare(strict_types=1);
+
+namespace JetpackPartner\Internal;
+
+use JetpackPartner\ApiException;
+use JetpackPartner\Exception;
+use JetpackPartner\InvalidArgumentException;
+use JetpackPartner\TransportException;
+
+/**
+ * Turns an error outcome (from the library or the command-line tool) into the
+ * exception class for its code.
+ *
+ * @internal
+ */
+final class Errors
+{
+    private const TRANSPORT = [
+        'transport_error',
+        'timeout',
+        'tls_error',
+        'outcome_unknown',
+        'invalid_response',
+        'response_too_large',
+    ];
+
+    /** Error codes the client itself produces (everything else comes from the server). */
+    private const CLIENT = [
+        'invalid_argument',
+        'transport_error',
+        'timeout',
+        'tls_error',
+        'outcome_unknown',
+        'invalid_response',
+        'response_too_large',
+        'token_error',
+        'internal',
+    ];
+
+    /**
+     * @param array<mixed>|null $body
+     */
+    public static function make(
+        string $code,
+        string $message,
+        ?int $httpStatus = null,
+        int $attempts = 0,
+        ?array $body = null
+    ): Exception {
+        if ($httpStatus === 0) {
+            $httpStatus = null;
+        }
+        if ($message === '') {
+            $message = $code;
+        }
+        if ($code === 'invalid_argument') {
+            return new InvalidArgumentException($code, $message, $httpStatus, $attempts, $body);
+        }
+        if (in_array($code, self::TRANSPORT, true)) {
+            return new TransportException($code, $message, $httpStatus, $attempts, $body);
+        }
+        if ($code === 'internal' || $code === '') {
+            return new Exception($code === '' ? 'internal' : $code, $message, $httpStatus, $attempts, $body);
+        }
+        // token_error and every server code.
+        return new ApiException($code, $message, $httpStatus, $attempts, $body);
+    }
+
+    public static function isClientCode(string $code): bool
+    {
+        return in_array($code, self::CLIENT, true);
+    }
+
+    public static function invalid(string $field, string $what): InvalidArgumentException
+    {
+        return new InvalidArgumentException('invalid_argument', $field . ': ' . $what);
+    }
+
+    /**
+     * Decodes a success reply: a JSON object (or array) becomes a PHP array.
+     *
+     * @return array<mixed>
+     */
+    public static function decodeReply(?string $json, int $httpStatus = 0, int $attempts = 0): array
+    {
+        if ($json === null || $json === '') {
+            return [];
+        }
+        try {
+            $value = json_decode($json, true, 512, JSON_THROW_ON_ERROR | JSON_BIGINT_AS_STRING);
+        } catch (\JsonException $e) {
+            throw new TransportException(
+                'invalid_response',
+                'the reply is not valid JSON: ' . $e->getMessage(),
+                $httpStatus ?: null,
+                $attempts
+            );
+        }
+        if (!is_array($value)) {
+            throw new TransportException(
+                'invalid_response',
+                'the reply is JSON but not an object',
+                $httpStatus ?: null,
+                $attempts
+            );
+        }
+        return $value;
+    }
+
+    /**
+     * Decodes a server error body if it is a JSON object; null otherwise.
+     *
+     * @return array<mixed>|null
+     */
+    public static function decodeErrorBody(?string $json): ?array
+    {
+        if ($json === null || $json === '') {
+            return null;
+        }
+        $value = json_decode($json, true, 512, JSON_BIGINT_AS_STRING);
+        return is_array($value) ? $value : null;
+    }
+}

@@ -1,0 +1,298 @@
+<?php
+
+declare(strict_types=1);
+
+namespace JetpackPartner\Tests;
+
+use JetpackPartner\ApiException;
+use JetpackPartner\Client;
+use JetpackPartner\Exception;
+use JetpackPartner\InvalidArgumentException;
+use JetpackPartner\TransportException;
+use PHPUnit\Framework\TestCase;
+
+/**
+ * The behaviour every backend must show. FfiClientTest runs it in-process through
+ * FFI, CliClientTest through the command-line fallback.
+ */
+abstract class ClientTestCase extends TestCase
+{
+    /** Options selecting the backend under test. */
+    abstract protected function backendOptions(): array;
+
+    abstract protected function expectedBackend(): string;
+
+    protected function tearDown(): void
+    {
+        Sandbox::clearFaults();
+    }
+
+    /** @param array<string, mixed> $options */
+    protected function client(array $options = [], ?string $id = null, ?string $secret = null): Client
+    {
+        return new Client(
+            $id ?? Sandbox::PARTNER_ID,
+            $secret ?? Sandbox::PARTNER_SECRET,
+            $options + ['api_base' => Sandbox::url(), 'timeout' => 10, 'connect_timeout' => 5] + $this->backendOptions()
+        );
+    }
+
+    /** Runs $fn and returns what it threw, failing if it threw nothing or something else. */
+    protected function thrown(string $class, callable $fn): Exception
+    {
+        try {
+            $fn();
+        } catch (Exception $e) {
+            $this->assertInstanceOf($class, $e, get_class($e) . ': ' . $e->getErrorCode() . ': ' . $e->getMessage());
+            return $e;
+        }
+        $this->fail("expected $class");
+    }
+
+    public function testUsesTheExpectedBackend(): void
+    {
+        $this->assertSame($this->expectedBackend(), $this->client()->backend());
+    }
+
+    public function testProvisionReturnsTheServerReply(): void
+    {
+        $site = Sandbox::uniqueSite('provision');
+        $reply = $this->client()->provision('admin', $site, 'jetpack-backup-daily');
+        $this->assertTrue($reply['success']);
+        $this->assertTrue($reply['auth_required']);
+        $this->assertIsString($reply['next_url']);
+        $this->assertNotSame('', $reply['next_url']);
+    }
+
+    public function testProvisionOfAConnectedSiteNeedsNoAuthorization(): void
+    {
+        $site = Sandbox::uniqueSite('connected');
+        Sandbox::connectSite($site);
+        $reply = $this->client()->provision('admin', $site, 'premium');
+        $this->assertTrue($reply['success']);
+        $this->assertFalse($reply['auth_required']);
+    }
+
+    public function testProvisionWithoutPlanAndWithEveryOption(): void
+    {
+        $site = Sandbox::uniqueSite('options');
+        $reply = $this->client()->provision('admin', $site, null, [
+            'force_register' => true,
+            'force_connect' => false,
+            'onboarding' => true,
+            'wpcom_user_email' => 'owner@example.com',
+            'partner_tracking_id' => 'staging-7',
+            'ssh_user' => 'backup',
+            'ssh_pass' => 'ssh-pass-value',
+            'ssh_host' => 'ssh.example.com',
+            'ssh_port' => 2222,
+            'ftp_user' => 'ftp-user',
+            'ftp_pass' => 'ftp-pass-value',
+            'ftp_host' => 'ftp.example.com',
+            'ftp_port' => 21,
+        ]);
+        $this->assertTrue($reply['success']);
+        $this->assertArrayHasKey('next_url', $reply);
+    }
+
+    public function testStatusShowsTheProvisionedPlan(): void
+    {
+        $site = Sandbox::uniqueSite('status');
+        $client = $this->client();
+        $client->provision('admin', $site, 'jetpack-backup-daily');
+        $status = $client->status($site);
+        $this->assertArrayHasKey('blog', $status);
+        $this->assertArrayHasKey('products', $status);
+        $slugs = array_column($status['products'], 'slug');
+        $this->assertContains('jetpack-backup-daily', $slugs, json_encode($status));
+    }
+
+    public function testCancelRemovesThePlan(): void
+    {
+        $site = Sandbox::uniqueSite('cancel');
+        $client = $this->client();
+        Sandbox::connectSite($site);
+        $client->provision('admin', $site, 'jetpack-backup-daily');
+        $reply = $client->cancel($site);
+        $this->assertTrue($reply['success']);
+        $again = $client->cancel($site);
+        $this->assertFalse($again['success']);
+    }
+
+    public function testCancelAllByIdentifier(): void
+    {
+        $site = Sandbox::uniqueSite('cancelall');
+        $client = $this->client();
+        Sandbox::connectSite($site);
+        $client->provision('admin', $site, 'jetpack-scan');
+        $identifier = substr($site, strlen('https://'));
+        $reply = $client->cancel($identifier, ['cancel_all' => true]);
+        $this->assertTrue($reply['success']);
+        $this->assertArrayHasKey('activations', $reply);
+        $this->assertArrayHasKey('pending_activations', $reply);
+    }
+
+    public function testPartnerKeyNewGivesWorkingCredentials(): void
+    {
+        $key = $this->client()->partnerKeyNew('Reseller ' . bin2hex(random_bytes(3)), [
+            'allowed_premium_plans' => 5,
+            'allowed_personal_plans' => 0,
+            'allowed_professional_plans' => 1,
+            'notes' => 'made by the PHP tests',
+        ]);
+        $this->assertStringStartsWith('Reseller ', $key['name']);
+        $this->assertSame('5', (string) $key['allowed_premium_plans']);
+        $this->assertIsString($key['client_secret']);
+        $reseller = $this->client([], (string) $key['client_id'], $key['client_secret']);
+        $reply = $reseller->provision('admin', Sandbox::uniqueSite('reseller'), 'premium');
+        $this->assertTrue($reply['success']);
+    }
+
+    public function testServerRefusalIsAnApiException(): void
+    {
+        $e = $this->thrown(ApiException::class, fn () => $this->client()->provision('admin', Sandbox::uniqueSite(), 'no-such-plan'));
+        $this->assertSame('invalid_plan', $e->getErrorCode());
+        $this->assertSame(400, $e->getHttpStatus());
+        $this->assertStringContainsString('no-such-plan', $e->getMessage());
+        $this->assertSame('invalid_plan', $e->getErrorBody()['error'] ?? null);
+    }
+
+    public function testWrongSecretIsATokenErrorWithoutTheSecret(): void
+    {
+        $secret = 'wrong-secret-' . bin2hex(random_bytes(8));
+        $e = $this->thrown(ApiException::class, fn () => $this->client([], null, $secret)->status(Sandbox::uniqueSite()));
+        $this->assertSame('token_error', $e->getErrorCode());
+        $this->assertStringContainsString('invalid_client', $e->getMessage());
+        $this->assertStringNotContainsString($secret, $e->getMessage());
+        $this->assertStringNotContainsString($secret, (string) $e);
+    }
+
+    public function testClientDumpsHideTheSecret(): void
+    {
+        $secret = 'hidden-' . bin2hex(random_bytes(8));
+        $client = $this->client([], null, $secret);
+        $this->assertStringNotContainsString($secret, print_r($client, true));
+        ob_start();
+        var_dump($client);
+        $this->assertStringNotContainsString($secret, (string) ob_get_clean());
+    }
+
+    public function testEmptyLocalUserIsInvalid(): void
+    {
+        $e = $this->thrown(InvalidArgumentException::class, fn () => $this->client()->provision('', Sandbox::uniqueSite()));
+        $this->assertSame('invalid_argument', $e->getErrorCode());
+        $this->assertStringStartsWith('local_user', $e->getMessage());
+        $this->assertNull($e->getHttpStatus());
+    }
+
+    public function testBadSiteUrlIsInvalid(): void
+    {
+        $e = $this->thrown(InvalidArgumentException::class, fn () => $this->client()->provision('admin', 'not a url'));
+        $this->assertSame('invalid_argument', $e->getErrorCode());
+        $this->assertStringStartsWith('siteurl', $e->getMessage());
+    }
+
+    public function testUnknownOptionIsInvalid(): void
+    {
+        $e = $this->thrown(InvalidArgumentException::class, fn () => $this->client()->cancel(Sandbox::uniqueSite(), ['no_such_option' => true]));
+        $this->assertStringContainsString('no_such_option', $e->getMessage());
+    }
+
+    public function testNulByteIsInvalid(): void
+    {
+        $e = $this->thrown(InvalidArgumentException::class, fn () => $this->client()->status("example.com\0evil"));
+        $this->assertStringStartsWith('site', $e->getMessage());
+    }
+
+    public function testBadClientOptionsAreInvalid(): void
+    {
+        $e = $this->thrown(InvalidArgumentException::class, fn () => $this->client(['timeout' => -1]));
+        $this->assertStringStartsWith('timeout', $e->getMessage());
+        $e = $this->thrown(InvalidArgumentException::class, fn () => $this->client(['colour' => 'blue']));
+        $this->assertStringStartsWith('colour', $e->getMessage());
+    }
+
+    public function testPlainHttpToARemoteHostIsInvalid(): void
+    {
+        // Refused before any connection: at construction (FFI) or at the first call (CLI).
+        $e = $this->thrown(InvalidArgumentException::class, function () {
+            $this->client(['api_base' => 'http://public-api.wordpress.com'])->status('example.com');
+        });
+        $this->assertStringContainsString('api_base', $e->getMessage());
+    }
+
+    public function testTimeout(): void
+    {
+        $site = Sandbox::uniqueSite('timeout');
+        Sandbox::fault(['endpoint' => 'status', 'site' => substr($site, 8), 'kind' => 'delay', 'delay_ms' => 3000, 'count' => 0]);
+        $start = microtime(true);
+        $e = $this->thrown(TransportException::class, fn () => $this->client(['timeout' => 0.5, 'max_attempts' => 1])->status($site));
+        $this->assertSame('timeout', $e->getErrorCode());
+        $this->assertLessThan(2.9, microtime(true) - $start);
+    }
+
+    public function testRefusedConnectionIsATransportError(): void
+    {
+        $port = Sandbox::closedPort();
+        $e = $this->thrown(TransportException::class, fn () => $this->client(['api_base' => "http://127.0.0.1:$port", 'max_attempts' => 1])->status('example.com'));
+        $this->assertSame('transport_error', $e->getErrorCode());
+        $this->assertNull($e->getHttpStatus());
+    }
+
+    public function testTlsFailure(): void
+    {
+        // The sandbox speaks plain HTTP: a TLS handshake with it fails.
+        $https = preg_replace('~^http:~', 'https:', Sandbox::url());
+        $e = $this->thrown(TransportException::class, fn () => $this->client(['api_base' => $https, 'max_attempts' => 1])->status('example.com'));
+        $this->assertSame('tls_error', $e->getErrorCode());
+    }
+
+    public function testConnectionResetAfterProcessingIsOutcomeUnknown(): void
+    {
+        $site = Sandbox::uniqueSite('reset');
+        Sandbox::fault(['endpoint' => 'provision', 'site' => substr($site, 8), 'kind' => 'reset', 'count' => 0]);
+        $e = $this->thrown(TransportException::class, fn () => $this->client()->provision('admin', $site, 'premium'));
+        $this->assertSame('outcome_unknown', $e->getErrorCode());
+    }
+
+    public function testInvalidJsonIsAnInvalidResponse(): void
+    {
+        $site = Sandbox::uniqueSite('badjson');
+        Sandbox::fault(['endpoint' => 'status', 'site' => substr($site, 8), 'kind' => 'invalid_json', 'count' => 0]);
+        $e = $this->thrown(TransportException::class, fn () => $this->client(['max_attempts' => 1])->status($site));
+        $this->assertSame('invalid_response', $e->getErrorCode());
+        $this->assertSame(200, $e->getHttpStatus());
+    }
+
+    public function testOversizedReplyIsTooLarge(): void
+    {
+        $site = Sandbox::uniqueSite('big');
+        Sandbox::fault(['endpoint' => 'status', 'site' => substr($site, 8), 'kind' => 'oversized', 'size' => 300000, 'count' => 0]);
+        $e = $this->thrown(TransportException::class, fn () => $this->client(['max_response_bytes' => 100000, 'max_attempts' => 1])->status($site));
+        $this->assertSame('response_too_large', $e->getErrorCode());
+    }
+
+    public function testServerErrorAfterRetriesIsAnApiException(): void
+    {
+        $site = Sandbox::uniqueSite('unavailable');
+        Sandbox::fault(['endpoint' => 'status', 'site' => substr($site, 8), 'kind' => 'status', 'status' => 503, 'count' => 0]);
+        $e = $this->thrown(ApiException::class, fn () => $this->client(['max_attempts' => 2])->status($site));
+        $this->assertSame(503, $e->getHttpStatus());
+        $this->assertSame('sandbox_fault', $e->getErrorCode());
+    }
+
+    public function testTransientFaultIsRetried(): void
+    {
+        $site = Sandbox::uniqueSite('retry');
+        Sandbox::fault(['endpoint' => 'status', 'site' => substr($site, 8), 'kind' => 'status', 'status' => 503, 'count' => 1]);
+        $status = $this->client(['max_attempts' => 3])->status($site);
+        $this->assertArrayHasKey('products', $status);
+    }
+
+    public function testEveryExceptionIsAJetpackPartnerException(): void
+    {
+        foreach ([ApiException::class, TransportException::class, InvalidArgumentException::class] as $class) {
+            $this->assertTrue(is_subclass_of($class, Exception::class));
+        }
+    }
+}

@@ -1,0 +1,90 @@
+<?php
+
+declare(strict_types=1);
+
+namespace JetpackPartner\Tests;
+
+/** Paths of the build outputs and of this package, for the tests. */
+final class Env
+{
+    private static string $lib;
+    private static string $cli;
+    private static string $sandbox;
+
+    public static function init(): void
+    {
+        $release = self::repoRoot() . '/target/release';
+        self::$lib = self::fromEnv('JETPACK_PARTNER_LIB', $release . '/libjetpack_partner.so');
+        self::$cli = self::fromEnv('JETPACK_PARTNER_CLI', $release . '/jetpack-partner');
+        self::$sandbox = self::fromEnv('JETPACK_PARTNER_SANDBOX', $release . '/jetpack-partner-sandbox');
+        // The binding itself reads these two; child processes inherit them.
+        putenv('JETPACK_PARTNER_LIB=' . self::$lib);
+        putenv('JETPACK_PARTNER_CLI=' . self::$cli);
+        putenv('JETPACK_PARTNER_FORCE_CLI');
+    }
+
+    public static function repoRoot(): string
+    {
+        return dirname(__DIR__, 3);
+    }
+
+    public static function packageDir(): string
+    {
+        return dirname(__DIR__);
+    }
+
+    public static function lib(): string
+    {
+        return self::$lib;
+    }
+
+    public static function cli(): string
+    {
+        return self::$cli;
+    }
+
+    public static function sandbox(): string
+    {
+        return self::$sandbox;
+    }
+
+    /**
+     * Runs a PHP script in a separate process.
+     *
+     * @param list<string> $phpArgs  arguments before the script (-d ..., -n)
+     * @param array<string, string|false> $env changes to the environment (false removes)
+     * @param list<string> $scriptArgs
+     * @param list<string> $prefix command run in front of PHP (setpriv ...)
+     * @return array{status: int, stdout: string, stderr: string}
+     */
+    public static function php(string $script, array $phpArgs = [], array $env = [], array $scriptArgs = [], array $prefix = []): array
+    {
+        $childEnv = getenv();
+        foreach ($env as $k => $v) {
+            if ($v === false) {
+                unset($childEnv[$k]);
+            } else {
+                $childEnv[$k] = $v;
+            }
+        }
+        $childEnv['JETPACK_PARTNER_TEST_API_BASE'] = Sandbox::url();
+        $argv = array_merge($prefix, [PHP_BINARY], $phpArgs, [$script], $scriptArgs);
+        $pipes = [];
+        $proc = proc_open($argv, [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, $childEnv);
+        if (!is_resource($proc)) {
+            throw new \RuntimeException('could not run ' . PHP_BINARY);
+        }
+        $stdout = stream_get_contents($pipes[1]);
+        $stderr = stream_get_contents($pipes[2]);
+        fclose($pipes[1]);
+        fclose($pipes[2]);
+        $status = proc_close($proc);
+        return ['status' => $status, 'stdout' => (string) $stdout, 'stderr' => (string) $stderr];
+    }
+
+    private static function fromEnv(string $name, string $default): string
+    {
+        $v = getenv($name);
+        return is_string($v) && $v !== '' ? $v : $default;
+    }
+}

@@ -1,0 +1,51 @@
+<?php
+
+declare(strict_types=1);
+
+namespace JetpackPartner\Tests;
+
+use JetpackPartner\Exception;
+
+/** The client in-process through FFI. */
+final class FfiClientTest extends ClientTestCase
+{
+    protected function backendOptions(): array
+    {
+        return ['backend' => 'ffi', 'library' => Env::lib()];
+    }
+
+    protected function expectedBackend(): string
+    {
+        return 'ffi';
+    }
+
+    public function testCloseReleasesTheClient(): void
+    {
+        $client = $this->client();
+        $client->status(Sandbox::uniqueSite());
+        $client->close();
+        $client->close();
+        $e = $this->thrown(Exception::class, fn () => $client->status('example.com'));
+        $this->assertStringContainsString('closed', $e->getMessage());
+    }
+
+    public function testAttemptsAreReported(): void
+    {
+        $site = Sandbox::uniqueSite('attempts');
+        Sandbox::fault(['endpoint' => 'status', 'site' => substr($site, 8), 'kind' => 'status', 'status' => 503, 'count' => 0]);
+        $e = $this->thrown(\JetpackPartner\ApiException::class, fn () => $this->client(['max_attempts' => 2])->status($site));
+        $this->assertSame(2, $e->getAttempts());
+    }
+
+    public function testTheTokenIsReusedAcrossCalls(): void
+    {
+        $client = $this->client();
+        Sandbox::control('POST', 'stats/reset');
+        for ($i = 0; $i < 5; $i++) {
+            $client->status(Sandbox::uniqueSite('reuse'));
+        }
+        $stats = Sandbox::stats();
+        $this->assertSame(1, $stats['requests']['token'] ?? 0, json_encode($stats));
+        $this->assertSame(5, $stats['requests']['status'] ?? 0, json_encode($stats));
+    }
+}

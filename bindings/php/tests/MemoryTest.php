@@ -1,0 +1,90 @@
+<?php
+
+declare(strict_types=1);
+
+namespace JetpackPartner\Tests;
+
+use JetpackPartner\ApiException;
+use JetpackPartner\Client;
+use PHPUnit\Framework\TestCase;
+
+/**
+ * Memory stays flat over many calls: every jp_response and jp_client is freed.
+ * PHP's heap (memory_get_usage) and the process RSS (which sees the library's
+ * allocations) are measured after a warm-up.
+ */
+final class MemoryTest extends TestCase
+{
+    private static function rssKb(): int
+    {
+        $status = (string) file_get_contents('/proc/self/status');
+        if (preg_match('/^VmRSS:\s+(\d+)\s+kB/m', $status, $m) !== 1) {
+            self::fail('no VmRSS in /proc/self/status');
+        }
+        return (int) $m[1];
+    }
+
+    private function client(): Client
+    {
+        return new Client(Sandbox::PARTNER_ID, Sandbox::PARTNER_SECRET, [
+            'api_base' => Sandbox::url(),
+            'backend' => 'ffi',
+            'library' => Env::lib(),
+        ]);
+    }
+
+    public function testFlatOverTenThousandCalls(): void
+    {
+        $client = $this->client();
+        $site = Sandbox::uniqueSite('memory');
+        $client->provision('admin', $site, 'jetpack-backup-daily');
+        $call = function (int $i) use ($client, $site): void {
+            if ($i % 10 === 0) {
+                // Error outcomes too: their responses carry an error body.
+                try {
+                    $client->provision('admin', $site, 'no-such-plan');
+                } catch (ApiException $e) {
+                }
+                return;
+            }
+            $client->status($site);
+        };
+        for ($i = 0; $i < 1000; $i++) {
+            $call($i);
+        }
+        gc_collect_cycles();
+        $heap0 = memory_get_usage();
+        $rss0 = self::rssKb();
+        for ($i = 0; $i < 10000; $i++) {
+            $call($i);
+        }
+        gc_collect_cycles();
+        $heapGrowth = memory_get_usage() - $heap0;
+        $rssGrowthKb = self::rssKb() - $rss0;
+        fwrite(STDERR, sprintf("\n[memory] 10000 calls: heap %+d bytes, RSS %+d kB\n", $heapGrowth, $rssGrowthKb));
+        // A leaked response (its JSON alone is a few hundred bytes) would add megabytes.
+        $this->assertLessThan(64 * 1024, $heapGrowth, 'PHP heap grew');
+        $this->assertLessThan(2048, $rssGrowthKb, 'RSS grew');
+    }
+
+    public function testFlatOverManyClients(): void
+    {
+        for ($i = 0; $i < 200; $i++) {
+            $this->client()->status('example.com');
+        }
+        gc_collect_cycles();
+        $heap0 = memory_get_usage();
+        $rss0 = self::rssKb();
+        for ($i = 0; $i < 2000; $i++) {
+            $client = $this->client();
+            $client->status('example.com');
+            unset($client);
+        }
+        gc_collect_cycles();
+        $heapGrowth = memory_get_usage() - $heap0;
+        $rssGrowthKb = self::rssKb() - $rss0;
+        fwrite(STDERR, sprintf("[memory] 2000 clients: heap %+d bytes, RSS %+d kB\n", $heapGrowth, $rssGrowthKb));
+        $this->assertLessThan(64 * 1024, $heapGrowth, 'PHP heap grew');
+        $this->assertLessThan(2048, $rssGrowthKb, 'RSS grew');
+    }
+}

@@ -1,0 +1,360 @@
+//! The client: checked settings, the per-process transport, the shared partner token, and the way one
+//! operation becomes HTTP attempts (token, retries, one token refresh) and then one result.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+use crate::config::{ClientConfig, Settings};
+use crate::error::{Error, ErrorKind};
+use crate::reply::{interpret, is_token_refusal, CHECK_STATUS};
+use crate::retry::{delay_before_retry, Idempotence};
+use crate::secret::{redact, Secret};
+use crate::token::{parse_token_reply, token_request_form, TokenCache};
+use crate::transport::{Failure, FailureKind, HttpReply, HttpRequest, Method, Transport};
+
+/// The server's reply to a successful call.
+#[derive(Clone, PartialEq)]
+pub struct Reply {
+    /// The reply object, whole, members in the server's order (unknown members kept).
+    pub body: Value,
+    /// The HTTP status (200 for every documented success).
+    pub http_status: u16,
+    /// HTTP attempts made to the operation's endpoint (the token request is not counted).
+    pub attempts: u32,
+}
+
+/// Members of a reply that carry credentials: shown as `[redacted]` by `Debug`.
+const SECRET_MEMBERS: &[&str] = &["client_secret", "access_token", "ssh_pass", "ftp_pass"];
+
+fn redacted_copy(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    if SECRET_MEMBERS.contains(&k.as_str()) && !v.is_null() {
+                        (k.clone(), Value::String("[redacted]".into()))
+                    } else {
+                        (k.clone(), redacted_copy(v))
+                    }
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(redacted_copy).collect()),
+        other => other.clone(),
+    }
+}
+
+impl fmt::Debug for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reply")
+            .field("body", &redacted_copy(&self.body))
+            .field("http_status", &self.http_status)
+            .field("attempts", &self.attempts)
+            .finish()
+    }
+}
+
+/// A client of the partner API. Cheap to share: one client may be used by many threads at once
+/// (`Send + Sync`); they share its partner token and its kept-alive connections.
+pub struct Client {
+    config: ClientConfig,
+    settings: Arc<Settings>,
+    transport: Transport,
+    token: TokenCache,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("partner_id", &self.settings.partner_id)
+            .field("api_base", &self.settings.api_base)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One operation's HTTP request, before the token is added.
+pub(crate) struct Call {
+    pub method: Method,
+    /// Path below the API base, starting with `/`.
+    pub path: String,
+    /// Encoded query (without `?`), possibly empty.
+    pub query: String,
+    pub form: Option<Zeroizing<String>>,
+}
+
+impl Client {
+    /// Checks the configuration (API base, proxy, CA bundle, limits) and makes a client. No connection
+    /// is made and no thread is started: that happens on the first call.
+    pub fn new(config: ClientConfig) -> Result<Client, Error> {
+        let settings = Arc::new(Settings::from_config(&config)?);
+        Ok(Client {
+            config,
+            transport: Transport::new(settings.clone()),
+            settings,
+            token: TokenCache::default(),
+        })
+    }
+
+    /// The configuration the client was made with.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// Runs one operation: token, attempts with retries, one token refresh when the token is refused.
+    pub(crate) fn execute(&self, call: Call) -> Result<Reply, Error> {
+        let deadline = Instant::now() + self.settings.timeout;
+        let idempotence = match call.method {
+            Method::Get => Idempotence::Safe,
+            Method::Post => Idempotence::Unsafe,
+        };
+        let mut url = format!("{}{}", self.settings.api_base, call.path);
+        if !call.query.is_empty() {
+            url.push('?');
+            url.push_str(&call.query);
+        }
+        let mut attempts = 0u32;
+        let mut token = self.token(None, deadline)?;
+        let mut refreshed = false;
+        let outcome = loop {
+            let request = HttpRequest {
+                method: call.method,
+                url: url.clone(),
+                bearer: Some(&token),
+                form: call.form.clone(),
+            };
+            let outcome = self.attempts(&request, idempotence, deadline, &mut attempts);
+            match &outcome {
+                Ok(reply) if !refreshed && is_token_refusal(reply) => {
+                    refreshed = true;
+                    let refused = token.clone();
+                    token = self
+                        .token(Some(&refused), deadline)
+                        .map_err(|e| e.with_attempts(attempts))?;
+                }
+                _ => break outcome,
+            }
+        };
+        let result = match outcome {
+            Ok(reply) => interpret(&reply, idempotence).map(|body| Reply {
+                body,
+                http_status: reply.status,
+                attempts,
+            }),
+            Err(failure) => Err(failure_error(&failure, idempotence, &self.settings)),
+        };
+        result.map_err(|e| self.scrub(e.with_attempts(attempts), Some(&token)))
+    }
+
+    /// The shared partner token; when `refused` is given, a new one unless another thread already
+    /// replaced it.
+    fn token(
+        &self,
+        refused: Option<&Arc<Secret>>,
+        deadline: Instant,
+    ) -> Result<Arc<Secret>, Error> {
+        self.token
+            .get_or_fetch(refused, || self.fetch_token(deadline))
+            .map_err(|e| self.scrub(e, None))
+    }
+
+    fn fetch_token(&self, deadline: Instant) -> Result<Secret, Error> {
+        let request = HttpRequest {
+            method: Method::Post,
+            url: format!("{}/oauth2/token", self.settings.api_base),
+            bearer: None,
+            form: Some(token_request_form(
+                &self.settings.partner_id,
+                &self.settings.partner_secret,
+            )),
+        };
+        let mut attempts = 0;
+        match self.attempts(&request, Idempotence::Safe, deadline, &mut attempts) {
+            Ok(reply) => parse_token_reply(&reply),
+            Err(failure) => Err(failure_error(&failure, Idempotence::Safe, &self.settings)
+                .map_message(|m| format!("partner token request: {m}"))),
+        }
+    }
+
+    /// Sends `request` until it succeeds, fails for good, runs out of attempts, or the next pause
+    /// would pass the deadline. Returns the last outcome.
+    fn attempts(
+        &self,
+        request: &HttpRequest<'_>,
+        idempotence: Idempotence,
+        deadline: Instant,
+        attempts: &mut u32,
+    ) -> Result<HttpReply, Failure> {
+        let mut tries = 0u32;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(Failure {
+                    kind: FailureKind::Timeout,
+                    may_have_reached_server: false,
+                    detail: "the time limit was reached before the request could be sent".into(),
+                });
+            }
+            tries += 1;
+            *attempts += 1;
+            let outcome = self.transport.send(request, remaining);
+            if tries >= self.settings.max_attempts {
+                return outcome;
+            }
+            let Some(delay) =
+                delay_before_retry(idempotence, &outcome, tries, &self.settings.backoff)
+            else {
+                return outcome;
+            };
+            if Instant::now() + delay >= deadline {
+                return outcome;
+            }
+            std::thread::sleep(delay);
+        }
+    }
+
+    /// Removes the partner secret and tokens from an error's message.
+    fn scrub(&self, error: Error, token: Option<&Arc<Secret>>) -> Error {
+        let current = self.token.current();
+        let mut secrets = vec![self.settings.partner_secret.expose()];
+        if let Some(t) = token {
+            secrets.push(t.expose());
+        }
+        if let Some(t) = current.as_ref() {
+            secrets.push(t.expose());
+        }
+        error.map_message(|m| redact(m, &secrets))
+    }
+}
+
+fn describe_timeout(settings: &Settings) -> String {
+    fn secs(d: Duration) -> String {
+        if d.subsec_millis() == 0 {
+            format!("{} s", d.as_secs())
+        } else {
+            format!("{} ms", d.as_millis())
+        }
+    }
+    format!(
+        "(time limits: {} overall, {} to connect)",
+        secs(settings.timeout),
+        secs(settings.connect_timeout)
+    )
+}
+
+/// The error for a failed exchange, by kind, and by whether a state-changing request may have been
+/// processed.
+fn failure_error(failure: &Failure, idempotence: Idempotence, settings: &Settings) -> Error {
+    let maybe_processed = idempotence == Idempotence::Unsafe && failure.may_have_reached_server;
+    let host = settings.api_base.as_str();
+    match failure.kind {
+        FailureKind::Connect => Error::new(
+            ErrorKind::Transport,
+            format!("could not connect to {host}: {}; nothing was sent", failure.detail),
+        ),
+        FailureKind::Timeout if maybe_processed => Error::new(
+            ErrorKind::OutcomeUnknown,
+            format!("{} {}. {CHECK_STATUS}", failure.detail, describe_timeout(settings)),
+        ),
+        FailureKind::Timeout => Error::new(
+            ErrorKind::Timeout,
+            format!("{} {}", failure.detail, describe_timeout(settings)),
+        ),
+        FailureKind::Tls => Error::new(
+            ErrorKind::Tls,
+            format!(
+                "secure connection to {host} failed: {}; if a proxy or private CA signs the certificate, set ca_bundle",
+                failure.detail
+            ),
+        ),
+        FailureKind::Broken | FailureKind::Other if maybe_processed => Error::new(
+            ErrorKind::OutcomeUnknown,
+            format!("{}. {CHECK_STATUS}", failure.detail),
+        ),
+        FailureKind::Broken | FailureKind::Other => {
+            Error::new(ErrorKind::Transport, format!("{host}: {}", failure.detail))
+        }
+        FailureKind::TooLarge if maybe_processed => Error::new(
+            ErrorKind::ResponseTooLarge,
+            format!("{}. {CHECK_STATUS}", failure.detail),
+        ),
+        FailureKind::TooLarge => Error::new(ErrorKind::ResponseTooLarge, failure.detail.clone()),
+        FailureKind::BadHttp if maybe_processed => Error::new(
+            ErrorKind::InvalidResponse,
+            format!("{}. {CHECK_STATUS}", failure.detail),
+        ),
+        FailureKind::BadHttp => Error::new(ErrorKind::InvalidResponse, failure.detail.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn client_is_send_and_sync() {
+        assert_send_sync::<Client>();
+        assert_send_sync::<Reply>();
+        assert_send_sync::<Error>();
+    }
+
+    #[test]
+    fn new_makes_no_connection_and_checks_the_config() {
+        let mut config = ClientConfig::new("12345", "secret-value");
+        config.api_base = "http://example.com".into();
+        let err = Client::new(config).unwrap_err();
+        assert_eq!(err.code(), "invalid_argument");
+        assert!(err.message().starts_with("api_base: "));
+        let client = Client::new(ClientConfig::new("12345", "secret-value")).unwrap();
+        assert_eq!(client.config().partner_id(), "12345");
+        let debug = format!("{client:?}");
+        assert!(!debug.contains("secret-value"), "{debug}");
+    }
+
+    #[test]
+    fn reply_debug_hides_credentials() {
+        let reply = Reply {
+            body: serde_json::json!({"id": 10, "client_id": "777", "client_secret": "key-secret-xyz",
+                "nested": [{"access_token": "user-token-abc"}]}),
+            http_status: 200,
+            attempts: 1,
+        };
+        let text = format!("{reply:?}");
+        assert!(!text.contains("key-secret-xyz"), "{text}");
+        assert!(!text.contains("user-token-abc"), "{text}");
+        assert!(text.contains("777"));
+        // The body itself is untouched.
+        assert_eq!(reply.body["client_secret"], "key-secret-xyz");
+    }
+
+    #[test]
+    fn unsafe_failures_after_sending_are_outcome_unknown() {
+        let settings = Settings::from_config(&ClientConfig::new("1", "secret-value")).unwrap();
+        let f = |kind, reached| Failure {
+            kind,
+            may_have_reached_server: reached,
+            detail: "x".into(),
+        };
+        let code = |kind, reached, idem| {
+            failure_error(&f(kind, reached), idem, &settings)
+                .code()
+                .to_string()
+        };
+        use FailureKind::*;
+        use Idempotence::*;
+        assert_eq!(code(Connect, false, Unsafe), "transport_error");
+        assert_eq!(code(Timeout, false, Unsafe), "timeout");
+        assert_eq!(code(Timeout, true, Unsafe), "outcome_unknown");
+        assert_eq!(code(Timeout, true, Safe), "timeout");
+        assert_eq!(code(Broken, true, Unsafe), "outcome_unknown");
+        assert_eq!(code(Broken, true, Safe), "transport_error");
+        assert_eq!(code(Tls, false, Unsafe), "tls_error");
+        assert_eq!(code(TooLarge, true, Unsafe), "response_too_large");
+        assert_eq!(code(BadHttp, true, Safe), "invalid_response");
+    }
+}

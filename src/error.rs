@@ -1,0 +1,225 @@
+//! The error of a failed call: a stable code, a message a person can act on, the HTTP status when a
+//! reply was read, and how many HTTP attempts were made.
+
+use std::fmt;
+
+use serde_json::Value;
+
+/// The class of a failure. Each maps to one number of the C ABI's `jp_code`; those numbers never change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// A parameter or option was refused before any request; the message names the field.
+    InvalidArgument,
+    /// The server refused the call; the code is the server's own.
+    Api,
+    /// The connection could not be made or broke (before the request could have been processed).
+    Transport,
+    /// A connect or overall time limit was reached.
+    Timeout,
+    /// The TLS handshake failed (untrusted certificate, wrong host name, not TLS...).
+    Tls,
+    /// The server's reply could not be understood.
+    InvalidResponse,
+    /// The reply body was larger than the configured limit.
+    ResponseTooLarge,
+    /// The request may have been processed, but its result is unknown: check the site's status before
+    /// trying again.
+    OutcomeUnknown,
+    /// The partner token could not be obtained; the message carries the server's OAuth error.
+    Token,
+    /// A defect in this library.
+    Internal,
+}
+
+impl ErrorKind {
+    /// The stable code string of the client's own errors (`Api` errors use the server's code instead).
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidArgument => "invalid_argument",
+            ErrorKind::Api => "api_error",
+            ErrorKind::Transport => "transport_error",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Tls => "tls_error",
+            ErrorKind::InvalidResponse => "invalid_response",
+            ErrorKind::ResponseTooLarge => "response_too_large",
+            ErrorKind::OutcomeUnknown => "outcome_unknown",
+            ErrorKind::Token => "token_error",
+            ErrorKind::Internal => "internal",
+        }
+    }
+
+    /// The number of this kind in the C ABI (`jp_code`). `0` is success and is not a kind.
+    pub fn number(self) -> u32 {
+        match self {
+            ErrorKind::InvalidArgument => 1,
+            ErrorKind::Api => 2,
+            ErrorKind::Transport => 3,
+            ErrorKind::Timeout => 4,
+            ErrorKind::Tls => 5,
+            ErrorKind::InvalidResponse => 6,
+            ErrorKind::ResponseTooLarge => 7,
+            ErrorKind::OutcomeUnknown => 8,
+            ErrorKind::Token => 9,
+            ErrorKind::Internal => 10,
+        }
+    }
+}
+
+/// A failed call.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Error {
+    kind: ErrorKind,
+    code: String,
+    message: String,
+    http_status: Option<u16>,
+    attempts: u32,
+    body: Option<Value>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            code: kind.code().to_string(),
+            message: message.into(),
+            http_status: None,
+            attempts: 0,
+            body: None,
+        }
+    }
+
+    /// `invalid_argument` naming the field: the message reads `"<field>: <problem>"`.
+    pub(crate) fn invalid_argument(field: &str, problem: impl fmt::Display) -> Self {
+        Error::new(ErrorKind::InvalidArgument, format!("{field}: {problem}"))
+    }
+
+    /// An error reply of the server, its code passed through unchanged.
+    pub(crate) fn api(
+        code: impl Into<String>,
+        message: impl Into<String>,
+        http_status: u16,
+    ) -> Self {
+        Error {
+            kind: ErrorKind::Api,
+            code: code.into(),
+            message: message.into(),
+            http_status: Some(http_status),
+            attempts: 0,
+            body: None,
+        }
+    }
+
+    pub(crate) fn internal(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Internal, message)
+    }
+
+    pub(crate) fn with_http_status(mut self, status: u16) -> Self {
+        self.http_status = Some(status);
+        self
+    }
+
+    pub(crate) fn with_body(mut self, body: Option<Value>) -> Self {
+        self.body = body;
+        self
+    }
+
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
+    pub(crate) fn map_message(mut self, f: impl FnOnce(&str) -> String) -> Self {
+        self.message = f(&self.message);
+        self
+    }
+
+    /// The class of the failure.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The stable error code: the server's own code for [`ErrorKind::Api`], else the client's
+    /// (`invalid_argument`, `transport_error`, `timeout`, `tls_error`, `invalid_response`,
+    /// `response_too_large`, `outcome_unknown`, `token_error`, `internal`).
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    /// What happened and what to do, for a person. Never contains a secret.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The HTTP status of the reply that caused the error, if one was read.
+    pub fn http_status(&self) -> Option<u16> {
+        self.http_status
+    }
+
+    /// HTTP attempts made to the operation's endpoint (the token request is not counted).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The server's error reply when it was JSON.
+    pub fn body(&self) -> Option<&Value> {
+        self.body.as_ref()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)?;
+        if let Some(status) = self.http_status {
+            write!(f, " (HTTP {status})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_fixed() {
+        let all = [
+            (ErrorKind::InvalidArgument, 1, "invalid_argument"),
+            (ErrorKind::Api, 2, "api_error"),
+            (ErrorKind::Transport, 3, "transport_error"),
+            (ErrorKind::Timeout, 4, "timeout"),
+            (ErrorKind::Tls, 5, "tls_error"),
+            (ErrorKind::InvalidResponse, 6, "invalid_response"),
+            (ErrorKind::ResponseTooLarge, 7, "response_too_large"),
+            (ErrorKind::OutcomeUnknown, 8, "outcome_unknown"),
+            (ErrorKind::Token, 9, "token_error"),
+            (ErrorKind::Internal, 10, "internal"),
+        ];
+        for (kind, number, code) in all {
+            assert_eq!(kind.number(), number);
+            assert_eq!(kind.code(), code);
+        }
+    }
+
+    #[test]
+    fn api_error_keeps_server_code_and_status() {
+        let e = Error::api("invalid_plan", "nope is not a valid plan", 400).with_attempts(1);
+        assert_eq!(e.kind(), ErrorKind::Api);
+        assert_eq!(e.code(), "invalid_plan");
+        assert_eq!(e.http_status(), Some(400));
+        assert_eq!(e.attempts(), 1);
+        assert_eq!(
+            e.to_string(),
+            "invalid_plan: nope is not a valid plan (HTTP 400)"
+        );
+    }
+
+    #[test]
+    fn invalid_argument_names_the_field() {
+        let e = Error::invalid_argument("siteurl", "must not be empty");
+        assert_eq!(e.code(), "invalid_argument");
+        assert_eq!(e.message(), "siteurl: must not be empty");
+        assert_eq!(e.http_status(), None);
+    }
+}

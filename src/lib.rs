@@ -1,0 +1,44 @@
+//! Provision and cancel Jetpack plans through WordPress.com's hosting-partner API.
+//!
+//! A synchronous client: [`Client::provision`], [`Client::cancel`], [`Client::partner_key_new`] and
+//! [`Client::status`]. The partner token is asked for once and shared by every call and thread of a
+//! client; transient failures are retried only when repeating cannot do harm; every failure has a
+//! stable [`Error::code`]. The same library is exposed to C (and PHP, Python) through `src/ffi`.
+//!
+//! ```no_run
+//! use jetpack_partner::{Client, ClientConfig, Options};
+//!
+//! let client = Client::new(ClientConfig::new("12345", "partner-secret"))?;
+//! let reply = client.provision("admin", "https://example.com", Some("premium"), &Options::new())?;
+//! println!("{}", reply.body);
+//! # Ok::<(), jetpack_partner::Error>(())
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod client;
+mod config;
+mod error;
+mod operations;
+mod options;
+mod punycode;
+mod reply;
+mod retry;
+mod secret;
+mod site;
+mod token;
+mod transport;
+mod validate;
+
+pub use client::{Client, Reply};
+pub use config::{
+    Backoff, ClientConfig, DEFAULT_API_BASE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+};
+pub use error::{Error, ErrorKind};
+pub use options::Options;
+pub use secret::Secret;
+pub use site::site_identifier;
+
+/// The library's version (`MAJOR.MINOR.PATCH`), the same as the C header's `JP_VERSION`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

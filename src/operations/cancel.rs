@@ -1,0 +1,43 @@
+//! Cancel a partner plan: `POST /rest/v1.3/jpphp/{site}/partner-cancel` (PROTOCOL.md §3).
+
+use zeroize::Zeroizing;
+
+use crate::client::{Call, Client, Reply};
+use crate::error::Error;
+use crate::options::{self, body, Kind, Options, Place, Spec};
+use crate::site::{encode_path_segment, identifier_for_field};
+use crate::transport::Method;
+
+/// The optional fields of cancel.
+pub(crate) const SPECS: &[Spec] = &[
+    body("plan", Kind::Plan),
+    Spec {
+        name: "cancel_all",
+        wire: "cancel-all",
+        kind: Kind::Bool { wire_true: "1" },
+        place: Place::Body,
+    },
+];
+
+impl Client {
+    /// Cancels the partner plan of `site` (a site URL, a `::` site identifier or a numeric blog ID).
+    ///
+    /// Options: `plan` (needed only for stand-alone products), `cancel_all` (boolean, sent as
+    /// `cancel-all`: cancel everything this partner provisioned on the site). A reply
+    /// `{"success": false}` means the site had no partner plan: there was nothing to cancel.
+    pub fn cancel(&self, site: &str, options: &Options) -> Result<Reply, Error> {
+        let identifier = identifier_for_field("site", site)?;
+        let mut form = Zeroizing::new(String::new());
+        let mut query = String::new();
+        options::encode("cancel", SPECS, options, &mut form, &mut query)?;
+        self.execute(Call {
+            method: Method::Post,
+            path: format!(
+                "/rest/v1.3/jpphp/{}/partner-cancel",
+                encode_path_segment(&identifier)
+            ),
+            query,
+            form: Some(form),
+        })
+    }
+}

@@ -1,0 +1,47 @@
+//! Create a partner key for a reseller: `POST /rest/v1.3/jpphp/partner-keys/new` (PROTOCOL.md §5).
+
+use zeroize::Zeroizing;
+
+use crate::client::{Call, Client, Reply};
+use crate::error::Error;
+use crate::options::{self, append_pair, body, Kind, Options, Spec};
+use crate::transport::Method;
+use crate::validate::check_text;
+
+/// The optional fields of partner-key-new.
+pub(crate) const SPECS: &[Spec] = &[
+    body("allowed_personal_plans", Kind::Count),
+    body("allowed_premium_plans", Kind::Count),
+    body("allowed_professional_plans", Kind::Count),
+    body(
+        "notes",
+        Kind::Text {
+            max: 4096,
+            multiline: true,
+        },
+    ),
+];
+
+impl Client {
+    /// Creates a partner key called `name`. Options: `allowed_personal_plans`,
+    /// `allowed_premium_plans`, `allowed_professional_plans` (non-negative integers), `notes`.
+    ///
+    /// The reply carries the new key's `client_id` and `client_secret`: partner credentials in their
+    /// own right, to be stored as a secret.
+    pub fn partner_key_new(&self, name: &str, options: &Options) -> Result<Reply, Error> {
+        if name.trim().is_empty() {
+            return Err(Error::invalid_argument("name", "must not be empty"));
+        }
+        check_text("name", name, 255, false)?;
+        let mut form = Zeroizing::new(String::new());
+        append_pair(&mut form, "name", name);
+        let mut query = String::new();
+        options::encode("partner_key_new", SPECS, options, &mut form, &mut query)?;
+        self.execute(Call {
+            method: Method::Post,
+            path: "/rest/v1.3/jpphp/partner-keys/new".to_string(),
+            query,
+            form: Some(form),
+        })
+    }
+}

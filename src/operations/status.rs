@@ -1,0 +1,24 @@
+//! Status of a site: `GET /rest/v1.4/jpphp/{site}/status` (PROTOCOL.md §4).
+
+use crate::client::{Call, Client, Reply};
+use crate::error::Error;
+use crate::site::{encode_path_segment, identifier_for_field};
+use crate::transport::Method;
+
+impl Client {
+    /// The connection and plan status of `site` (a site URL, a `::` site identifier or a numeric blog
+    /// ID): `{"blog": {"is_connected", "has_backups_credentials"}, "products": [...]}`. Safe to repeat;
+    /// use it after `outcome_unknown` to learn whether a provision or cancel took effect.
+    pub fn status(&self, site: &str) -> Result<Reply, Error> {
+        let identifier = identifier_for_field("site", site)?;
+        self.execute(Call {
+            method: Method::Get,
+            path: format!(
+                "/rest/v1.4/jpphp/{}/status",
+                encode_path_segment(&identifier)
+            ),
+            query: String::new(),
+            form: None,
+        })
+    }
+}

@@ -1,0 +1,202 @@
+//! The partner token (OAuth2 client credentials, scope `jetpack-partner`): asked for once, on first
+//! use, shared by every call and thread of a client, and replaced once when a call is refused for it.
+
+use std::sync::{Arc, Mutex, RwLock};
+
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, ErrorKind};
+use crate::reply::{error_fields, excerpt, parse_json};
+use crate::secret::Secret;
+use crate::transport::HttpReply;
+
+/// The token of a client, and the lock that makes concurrent first uses ask the server only once.
+#[derive(Default)]
+pub(crate) struct TokenCache {
+    current: RwLock<Option<Arc<Secret>>>,
+    fetching: Mutex<()>,
+}
+
+impl TokenCache {
+    /// The current token, if one was obtained.
+    pub(crate) fn current(&self) -> Option<Arc<Secret>> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The current token, or a new one from `fetch`. When `refused` is given, that token was refused by
+    /// the server: a new one is fetched unless another thread already replaced it. Only one thread
+    /// fetches at a time; the others wait and use its result.
+    pub(crate) fn get_or_fetch(
+        &self,
+        refused: Option<&Arc<Secret>>,
+        fetch: impl FnOnce() -> Result<Secret, Error>,
+    ) -> Result<Arc<Secret>, Error> {
+        let usable = |current: &Option<Arc<Secret>>| match (current, refused) {
+            (Some(token), Some(bad)) if Arc::ptr_eq(token, bad) => None,
+            (Some(token), _) => Some(token.clone()),
+            (None, _) => None,
+        };
+        if let Some(token) = usable(&self.current.read().unwrap_or_else(|e| e.into_inner())) {
+            return Ok(token);
+        }
+        let _guard = self.fetching.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(token) = usable(&self.current.read().unwrap_or_else(|e| e.into_inner())) {
+            return Ok(token);
+        }
+        let token = Arc::new(fetch()?);
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
+        Ok(token)
+    }
+}
+
+/// The form body of the token request. Zeroized when dropped: it carries the partner secret.
+pub(crate) fn token_request_form(partner_id: &str, partner_secret: &Secret) -> Zeroizing<String> {
+    let mut form = Zeroizing::new(String::new());
+    crate::options::append_pair(&mut form, "grant_type", "client_credentials");
+    crate::options::append_pair(&mut form, "client_id", partner_id);
+    crate::options::append_pair(&mut form, "client_secret", partner_secret.expose());
+    crate::options::append_pair(&mut form, "scope", "jetpack-partner");
+    form
+}
+
+/// Reads the token out of the token endpoint's final reply.
+pub(crate) fn parse_token_reply(reply: &HttpReply) -> Result<Secret, Error> {
+    let status = reply.status;
+    let json = parse_json(&reply.body);
+    if (200..300).contains(&status) {
+        let token = json
+            .as_ref()
+            .and_then(|v| v.get("access_token"))
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty() && !t.chars().any(|c| c.is_control() || c.is_whitespace()));
+        return match token {
+            Some(token) => Ok(Secret::new(token)),
+            None => Err(Error::new(
+                ErrorKind::InvalidResponse,
+                format!("the token reply (HTTP {status}) has no usable access_token"),
+            )
+            .with_http_status(status)),
+        };
+    }
+    let message = match json.as_ref().and_then(error_fields) {
+        Some((code, description)) if description.is_empty() => {
+            format!("the partner token was refused: {code}")
+        }
+        Some((code, description)) => {
+            format!("the partner token was refused: {code}: {description}")
+        }
+        None => format!(
+            "the partner token request failed with HTTP {status}: {}",
+            excerpt(&reply.body)
+        ),
+    };
+    Err(Error::new(ErrorKind::Token, message)
+        .with_http_status(status)
+        .with_body(json))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    fn reply(status: u16, body: &str) -> HttpReply {
+        HttpReply {
+            status,
+            has_retry_after: false,
+            retry_after: None,
+            location: None,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn form_is_encoded() {
+        let form = token_request_form("12345", &Secret::new("a b&c=d"));
+        assert_eq!(
+            form.as_str(),
+            "grant_type=client_credentials&client_id=12345&client_secret=a+b%26c%3Dd&scope=jetpack-partner"
+        );
+    }
+
+    #[test]
+    fn token_replies() {
+        let t = parse_token_reply(&reply(
+            200,
+            r#"{"access_token":"abc","token_type":"bearer"}"#,
+        ))
+        .unwrap();
+        assert_eq!(t.expose(), "abc");
+        let e = parse_token_reply(&reply(200, r#"{"token_type":"bearer"}"#)).unwrap_err();
+        assert_eq!(e.code(), "invalid_response");
+        let e = parse_token_reply(&reply(
+            400,
+            r#"{"error":"invalid_client","error_description":"Unknown client_id."}"#,
+        ))
+        .unwrap_err();
+        assert_eq!(e.code(), "token_error");
+        assert_eq!(e.http_status(), Some(400));
+        assert!(
+            e.message().contains("invalid_client: Unknown client_id."),
+            "{}",
+            e.message()
+        );
+        let e = parse_token_reply(&reply(502, "<h1>Bad gateway</h1>")).unwrap_err();
+        assert_eq!(e.code(), "token_error");
+        assert!(e.message().contains("HTTP 502"));
+    }
+
+    #[test]
+    fn concurrent_first_uses_fetch_once() {
+        let cache = Arc::new(TokenCache::default());
+        let fetches = Arc::new(AtomicU32::new(0));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let cache = cache.clone();
+                let fetches = fetches.clone();
+                std::thread::spawn(move || {
+                    cache
+                        .get_or_fetch(None, || {
+                            fetches.fetch_add(1, Ordering::SeqCst);
+                            std::thread::sleep(std::time::Duration::from_millis(50));
+                            Ok(Secret::new("tok"))
+                        })
+                        .unwrap()
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap().expose(), "tok");
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn refused_token_is_replaced_once() {
+        let cache = TokenCache::default();
+        let first = cache.get_or_fetch(None, || Ok(Secret::new("one"))).unwrap();
+        let second = cache
+            .get_or_fetch(Some(&first), || Ok(Secret::new("two")))
+            .unwrap();
+        assert_eq!(second.expose(), "two");
+        // A second refusal report of the old token does not fetch again.
+        let third = cache
+            .get_or_fetch(Some(&first), || panic!("must not fetch"))
+            .unwrap();
+        assert_eq!(third.expose(), "two");
+    }
+
+    #[test]
+    fn failed_fetch_leaves_no_token() {
+        let cache = TokenCache::default();
+        let err = cache
+            .get_or_fetch(None, || Err(Error::new(ErrorKind::Token, "no")))
+            .unwrap_err();
+        assert_eq!(err.code(), "token_error");
+        assert!(cache.current().is_none());
+    }
+}

@@ -1,0 +1,464 @@
+//! Input checks done before any request: a refused value gives `invalid_argument` naming the field,
+//! and nothing reaches the network.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use crate::error::Error;
+use crate::punycode;
+
+/// Longest accepted site URL, in bytes.
+pub const MAX_URL_BYTES: usize = 2048;
+/// Longest accepted plan slug, in bytes.
+const MAX_PLAN_BYTES: usize = 64;
+/// Longest accepted `local_user` (a login, an e-mail address or a numeric ID), in bytes.
+const MAX_LOCAL_USER_BYTES: usize = 255;
+
+/// An absolute http(s) URL split into the parts the library needs. The host is in ASCII form
+/// (lower case, internationalised labels converted to Punycode).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct HttpUrl {
+    /// `http` or `https`.
+    pub scheme: String,
+    /// ASCII host; an IPv6 literal keeps its brackets.
+    pub host: String,
+    pub port: Option<u16>,
+    /// Everything after the authority (path and query), possibly empty.
+    pub rest: String,
+}
+
+impl HttpUrl {
+    /// The authority as it goes on the wire: host plus `:port` when one was given.
+    pub fn authority(&self) -> String {
+        match self.port {
+            Some(port) => format!("{}:{}", self.host, port),
+            None => self.host.clone(),
+        }
+    }
+
+    /// The whole URL, re-assembled from its (normalised) parts.
+    pub fn to_url_string(&self) -> String {
+        format!("{}://{}{}", self.scheme, self.authority(), self.rest)
+    }
+
+    /// Whether the host is a loopback name or address (`localhost`, `127.0.0.0/8`, `[::1]`).
+    pub fn is_loopback(&self) -> bool {
+        if self.host == "localhost" {
+            return true;
+        }
+        if let Ok(ip) = self.host.parse::<Ipv4Addr>() {
+            return ip.is_loopback();
+        }
+        let inner = self.host.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = inner.parse::<Ipv6Addr>() {
+            return ip.is_loopback();
+        }
+        false
+    }
+}
+
+/// Refuses whitespace and control characters (CR, LF, NUL, ...) anywhere in `value`.
+fn check_no_whitespace_or_control(field: &str, value: &str) -> Result<(), Error> {
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid_argument(
+            field,
+            "must not contain whitespace or control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Parses an absolute `http://` or `https://` URL with a host, no user information and no fragment.
+pub(crate) fn parse_http_url(field: &str, input: &str) -> Result<HttpUrl, Error> {
+    if input.is_empty() {
+        return Err(Error::invalid_argument(field, "must not be empty"));
+    }
+    if input.len() > MAX_URL_BYTES {
+        return Err(Error::invalid_argument(
+            field,
+            format!("must be at most {MAX_URL_BYTES} bytes long"),
+        ));
+    }
+    check_no_whitespace_or_control(field, input)?;
+    let Some((scheme, after_scheme)) = input.split_once("://") else {
+        return Err(Error::invalid_argument(
+            field,
+            "must be an absolute http:// or https:// URL",
+        ));
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return Err(Error::invalid_argument(
+            field,
+            "must be an absolute http:// or https:// URL",
+        ));
+    }
+    if input.contains('#') {
+        return Err(Error::invalid_argument(
+            field,
+            "must not contain a fragment (#...)",
+        ));
+    }
+    let authority_end = after_scheme.find(['/', '?']).unwrap_or(after_scheme.len());
+    let (authority, rest) = after_scheme.split_at(authority_end);
+    if authority.contains('@') {
+        return Err(Error::invalid_argument(
+            field,
+            "must not contain user information (user:password@)",
+        ));
+    }
+    let (host_part, port) = split_port(field, authority)?;
+    let host = normalize_host(field, host_part)?;
+    let rest = if rest.starts_with('?') {
+        format!("/{rest}")
+    } else {
+        rest.to_string()
+    };
+    Ok(HttpUrl {
+        scheme,
+        host,
+        port,
+        rest,
+    })
+}
+
+/// Splits `host[:port]` (the host may be a bracketed IPv6 literal).
+fn split_port<'a>(field: &str, authority: &'a str) -> Result<(&'a str, Option<u16>), Error> {
+    let (host, port) = if authority.starts_with('[') {
+        match authority.find(']') {
+            Some(end) => {
+                let (host, after) = authority.split_at(end + 1);
+                match after.strip_prefix(':') {
+                    Some(port) => (host, Some(port)),
+                    None if after.is_empty() => (host, None),
+                    None => return Err(Error::invalid_argument(field, "has an invalid host")),
+                }
+            }
+            None => return Err(Error::invalid_argument(field, "has an invalid host")),
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    let port = match port {
+        None => None,
+        Some(p) => {
+            if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(Error::invalid_argument(field, "has an invalid port"));
+            }
+            match p.parse::<u16>() {
+                Ok(n) if n > 0 => Some(n),
+                _ => return Err(Error::invalid_argument(field, "has an invalid port")),
+            }
+        }
+    };
+    Ok((host, port))
+}
+
+/// Checks a host name and returns its ASCII form: lower case, each internationalised label converted
+/// to Punycode (`xn--...`). IPv4 and bracketed IPv6 literals are kept.
+pub(crate) fn normalize_host(field: &str, host: &str) -> Result<String, Error> {
+    if host.is_empty() {
+        return Err(Error::invalid_argument(field, "must have a host"));
+    }
+    if let Some(inner) = host.strip_prefix('[') {
+        let inner = inner.strip_suffix(']').unwrap_or(inner);
+        return match inner.parse::<Ipv6Addr>() {
+            Ok(ip) => Ok(format!("[{ip}]")),
+            Err(_) => Err(Error::invalid_argument(
+                field,
+                "has an invalid IPv6 address",
+            )),
+        };
+    }
+    // Ideographic and full-width full stops separate labels like '.' does (UTS #46).
+    let unified: String = host
+        .chars()
+        .map(|c| match c {
+            '\u{3002}' | '\u{FF0E}' | '\u{FF61}' => '.',
+            other => other,
+        })
+        .collect();
+    let trimmed = unified.strip_suffix('.').unwrap_or(&unified);
+    let mut labels = Vec::new();
+    for label in trimmed.split('.') {
+        if label.is_empty() {
+            return Err(Error::invalid_argument(
+                field,
+                "has an empty label in its host",
+            ));
+        }
+        let lower: String = label.chars().flat_map(char::to_lowercase).collect();
+        let ascii = if lower.is_ascii() {
+            lower
+        } else {
+            if lower
+                .chars()
+                .any(|c| !c.is_ascii() && !c.is_alphanumeric() && !is_mark(c))
+            {
+                return Err(Error::invalid_argument(
+                    field,
+                    "has invalid characters in its host",
+                ));
+            }
+            match punycode::encode_label(&lower) {
+                Some(encoded) => format!("xn--{encoded}"),
+                None => return Err(Error::invalid_argument(field, "has an invalid host")),
+            }
+        };
+        if !ascii
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(Error::invalid_argument(
+                field,
+                "has invalid characters in its host",
+            ));
+        }
+        if ascii.starts_with('-') || ascii.ends_with('-') {
+            return Err(Error::invalid_argument(
+                field,
+                "has a host label that starts or ends with '-'",
+            ));
+        }
+        if ascii.len() > 63 {
+            return Err(Error::invalid_argument(
+                field,
+                "has a host label longer than 63 bytes",
+            ));
+        }
+        labels.push(ascii);
+    }
+    let joined = labels.join(".");
+    if joined.len() > 253 {
+        return Err(Error::invalid_argument(
+            field,
+            "has a host longer than 253 bytes",
+        ));
+    }
+    Ok(joined)
+}
+
+/// Combining marks (general category M) of the common scripts, which are legitimate inside
+/// internationalised labels although `char::is_alphanumeric` says no.
+fn is_mark(c: char) -> bool {
+    matches!(c as u32,
+        0x0300..=0x036F | 0x0483..=0x0489 | 0x0591..=0x05BD | 0x0610..=0x061A | 0x064B..=0x065F
+        | 0x0900..=0x0903 | 0x093A..=0x094F | 0x0E31 | 0x0E34..=0x0E3A | 0x0E47..=0x0E4E
+        | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0x3099..=0x309A | 0xFE20..=0xFE2F)
+}
+
+/// `siteurl`: an absolute http(s) URL with a host, no user information, no fragment, no whitespace or
+/// control characters, at most 2048 bytes. Returns the URL to send, with an ASCII host.
+pub(crate) fn check_siteurl(field: &str, siteurl: &str) -> Result<String, Error> {
+    Ok(parse_http_url(field, siteurl)?.to_url_string())
+}
+
+/// `local_user`: the WordPress user (login, e-mail or numeric ID): not empty, no control characters.
+pub(crate) fn check_local_user(local_user: &str) -> Result<(), Error> {
+    if local_user.trim().is_empty() {
+        return Err(Error::invalid_argument("local_user", "must not be empty"));
+    }
+    if local_user.len() > MAX_LOCAL_USER_BYTES {
+        return Err(Error::invalid_argument(
+            "local_user",
+            format!("must be at most {MAX_LOCAL_USER_BYTES} bytes long"),
+        ));
+    }
+    if local_user.chars().any(char::is_control) {
+        return Err(Error::invalid_argument(
+            "local_user",
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// A plan slug: `[a-z0-9][a-z0-9-]*`, at most 64 bytes. The server decides which slugs exist.
+pub(crate) fn check_plan(field: &str, plan: &str) -> Result<(), Error> {
+    let bytes = plan.as_bytes();
+    let well_formed = !bytes.is_empty()
+        && bytes.len() <= MAX_PLAN_BYTES
+        && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !well_formed {
+        return Err(Error::invalid_argument(
+            field,
+            "must be a plan slug: lower-case letters, digits and '-' (e.g. \"premium\", \"jetpack-backup-daily\")",
+        ));
+    }
+    Ok(())
+}
+
+/// A free-text value: at most `max` bytes; control characters refused unless `multiline` (then only
+/// CR, LF and TAB are allowed).
+pub(crate) fn check_text(
+    field: &str,
+    value: &str,
+    max: usize,
+    multiline: bool,
+) -> Result<(), Error> {
+    if value.len() > max {
+        return Err(Error::invalid_argument(
+            field,
+            format!("must be at most {max} bytes long"),
+        ));
+    }
+    let bad = value
+        .chars()
+        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')));
+    if bad {
+        return Err(Error::invalid_argument(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(field: &str, input: &str) -> String {
+        let err = check_siteurl(field, input).expect_err(input);
+        assert_eq!(err.code(), "invalid_argument");
+        assert!(
+            err.message().starts_with(&format!("{field}: ")),
+            "{}",
+            err.message()
+        );
+        err.message().to_string()
+    }
+
+    #[test]
+    fn siteurl_accepts_plain_urls() {
+        assert_eq!(
+            check_siteurl("siteurl", "https://example.com").unwrap(),
+            "https://example.com"
+        );
+        assert_eq!(
+            check_siteurl("siteurl", "HTTP://Example.COM:8080/blog/?a=b").unwrap(),
+            "http://example.com:8080/blog/?a=b"
+        );
+        assert_eq!(
+            check_siteurl("siteurl", "https://example.com?x=1").unwrap(),
+            "https://example.com/?x=1"
+        );
+        assert_eq!(
+            check_siteurl("siteurl", "https://[::1]:8443/wp").unwrap(),
+            "https://[::1]:8443/wp"
+        );
+        assert_eq!(
+            check_siteurl("siteurl", "https://127.0.0.1/").unwrap(),
+            "https://127.0.0.1/"
+        );
+    }
+
+    #[test]
+    fn siteurl_converts_idn_to_punycode() {
+        assert_eq!(
+            check_siteurl("siteurl", "https://bücher.example/shop").unwrap(),
+            "https://xn--bcher-kva.example/shop"
+        );
+        assert_eq!(
+            check_siteurl("siteurl", "https://MÜNCHEN.de").unwrap(),
+            "https://xn--mnchen-3ya.de"
+        );
+        assert_eq!(
+            check_siteurl("siteurl", "https://例え。テスト").unwrap(),
+            "https://xn--r8jz45g.xn--zckzah"
+        );
+    }
+
+    #[test]
+    fn siteurl_refusals_name_the_field() {
+        assert!(refused("siteurl", "").contains("empty"));
+        assert!(refused("siteurl", "example.com").contains("absolute"));
+        assert!(refused("siteurl", "javascript:alert(1)").contains("absolute"));
+        assert!(refused("siteurl", "ftp://example.com").contains("http"));
+        assert!(refused("siteurl", "https://").contains("host"));
+        assert!(refused("siteurl", "https:///path").contains("host"));
+        assert!(refused("siteurl", "https://user:pw@example.com").contains("user information"));
+        assert!(refused("siteurl", "https://example.com/#frag").contains("fragment"));
+        assert!(refused("siteurl", "https://exa mple.com").contains("whitespace"));
+        assert!(refused("siteurl", "https://example.com/\r\nX: y").contains("control"));
+        assert!(refused("siteurl", "https://example.com/\0").contains("control"));
+        assert!(refused("siteurl", "https://example.com:99999").contains("port"));
+        assert!(refused("siteurl", "https://example.com:").contains("port"));
+        assert!(refused("siteurl", "https://example.com:x").contains("port"));
+        assert!(refused("siteurl", "https://exa<mple.com").contains("invalid characters"));
+        assert!(refused("siteurl", "https://a..b").contains("empty label"));
+        assert!(refused("siteurl", "https://-a.com").contains("'-'"));
+        assert!(refused("siteurl", "https://[zz]/").contains("IPv6"));
+        let long = format!("https://example.com/{}", "a".repeat(MAX_URL_BYTES));
+        assert!(refused("siteurl", &long).contains("2048"));
+        let huge = "x".repeat(1 << 20);
+        assert!(refused("siteurl", &huge).contains("2048"));
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for (url, loopback) in [
+            ("http://127.0.0.1:8080", true),
+            ("http://127.3.4.5", true),
+            ("http://localhost", true),
+            ("http://[::1]:80", true),
+            ("http://example.com", false),
+            ("http://10.0.0.1", false),
+            ("http://localhost.example.com", false),
+        ] {
+            assert_eq!(
+                parse_http_url("api_base", url).unwrap().is_loopback(),
+                loopback,
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
+    fn local_user_rules() {
+        assert!(check_local_user("admin").is_ok());
+        assert!(check_local_user("john smith").is_ok());
+        assert!(check_local_user("42").is_ok());
+        for bad in ["", "   ", "ad\nmin", "ad\0min", &"a".repeat(256)] {
+            let err = check_local_user(bad).unwrap_err();
+            assert!(
+                err.message().starts_with("local_user: "),
+                "{}",
+                err.message()
+            );
+        }
+    }
+
+    #[test]
+    fn plan_slug_rules() {
+        for good in ["free", "premium", "jetpack-backup-daily", "2024-plan"] {
+            assert!(check_plan("plan", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "Premium",
+            "-free",
+            "free plan",
+            "free\n",
+            "plan_x",
+            "é",
+            &"a".repeat(65),
+        ] {
+            let err = check_plan("plan", bad).unwrap_err();
+            assert!(err.message().starts_with("plan: "), "{bad}");
+        }
+    }
+
+    #[test]
+    fn text_rules() {
+        assert!(check_text("notes", "line1\nline2", 100, true).is_ok());
+        assert!(check_text("name", "line1\nline2", 100, false).is_err());
+        assert!(check_text("name", "abc", 2, false).is_err());
+        assert!(check_text("notes", "a\0b", 100, true).is_err());
+    }
+}

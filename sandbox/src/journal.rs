@@ -1,0 +1,151 @@
+//! The durable state file: an append-only journal of [`Event`]s, one JSON
+//! object per line, after a header line. Each batch of events is written and
+//! `fdatasync`ed before the request that made it gets its reply.
+//!
+//! A final line without its newline is a write that was cut short (the process
+//! died mid-write, before the reply): it was never acknowledged and is dropped.
+//! Any other unreadable content is reported as an error and the file is left
+//! untouched.
+
+use crate::state::Event;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+const HEADER: &str = "{\"format\":\"jetpack-partner-sandbox-state\",\"version\":1}";
+
+pub struct Journal {
+    file: Arc<File>,
+    /// Set after a failed write: the file may end in a partial line, so no
+    /// further event may be appended after it.
+    failed: AtomicBool,
+}
+
+impl Journal {
+    /// Opens (or creates) the journal at `path` and returns it with the events it holds.
+    pub fn open(path: &Path) -> Result<(Journal, Vec<Event>), String> {
+        let shown = path.display();
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| format!("cannot open state file {shown}: {e}"))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(format!(
+                    "state file {shown} is in use by another running sandbox"
+                ))
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(format!("cannot lock state file {shown}: {e}"))
+            }
+        }
+        let mut raw = Vec::new();
+        file.read_to_end(&mut raw)
+            .map_err(|e| format!("cannot read state file {shown}: {e}"))?;
+
+        let mut events = Vec::new();
+        if raw.is_empty() {
+            file.write_all(format!("{HEADER}\n").as_bytes())
+                .and_then(|()| file.sync_all())
+                .map_err(|e| format!("cannot write state file {shown}: {e}"))?;
+            sync_dir(path);
+        } else {
+            // Everything up to the last newline must be valid.
+            let complete = raw.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            if complete == 0 {
+                // Not even the header line is complete.
+                if !HEADER.as_bytes().starts_with(&raw) {
+                    return Err(format!(
+                        "state file {shown} is not a jetpack-partner-sandbox state file (refusing to overwrite it)"
+                    ));
+                }
+            }
+            let mut lines = raw[..complete].split(|b| *b == b'\n');
+            if complete > 0 {
+                let first = lines.next().unwrap_or_default();
+                let ok = serde_json::from_slice::<serde_json::Value>(first)
+                    .ok()
+                    .and_then(|v| {
+                        v.get("format")
+                            .and_then(|f| f.as_str())
+                            .map(|f| f == "jetpack-partner-sandbox-state")
+                    })
+                    .unwrap_or(false);
+                if !ok {
+                    return Err(format!(
+                        "state file {shown} is not a jetpack-partner-sandbox state file (refusing to overwrite it)"
+                    ));
+                }
+            }
+            for (n, line) in lines.enumerate() {
+                if line.is_empty() {
+                    continue;
+                }
+                let ev: Event = serde_json::from_slice(line).map_err(|e| {
+                    format!(
+                        "state file {shown} is corrupt at line {}: {e} (fix or move the file; it was left untouched)",
+                        n + 2
+                    )
+                })?;
+                events.push(ev);
+            }
+            if complete < raw.len() {
+                // A torn final write: drop it.
+                file.set_len(complete as u64)
+                    .and_then(|()| file.sync_all())
+                    .map_err(|e| format!("cannot repair state file {shown}: {e}"))?;
+            }
+            if complete == 0 {
+                file.set_len(0)
+                    .and_then(|()| file.seek(SeekFrom::Start(0)).map(|_| ()))
+                    .and_then(|()| file.write_all(format!("{HEADER}\n").as_bytes()))
+                    .and_then(|()| file.sync_all())
+                    .map_err(|e| format!("cannot write state file {shown}: {e}"))?;
+            }
+        }
+        file.seek(SeekFrom::End(0))
+            .map_err(|e| format!("cannot seek state file {shown}: {e}"))?;
+        Ok((
+            Journal {
+                file: Arc::new(file),
+                failed: AtomicBool::new(false),
+            },
+            events,
+        ))
+    }
+
+    /// Writes a batch of events (not yet synced). Returns the handle to sync.
+    pub fn append(&self, events: &[Event]) -> std::io::Result<Arc<File>> {
+        let mut buf = Vec::with_capacity(256 * events.len());
+        for ev in events {
+            serde_json::to_writer(&mut buf, ev)?;
+            buf.push(b'\n');
+        }
+        if self.failed.load(Ordering::SeqCst) {
+            return Err(std::io::Error::other(
+                "an earlier write to the state file failed; restart the sandbox",
+            ));
+        }
+        if let Err(e) = (&*self.file).write_all(&buf) {
+            self.failed.store(true, Ordering::SeqCst);
+            return Err(e);
+        }
+        Ok(self.file.clone())
+    }
+}
+
+fn sync_dir(path: &Path) {
+    let dir: PathBuf = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}

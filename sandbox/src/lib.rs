@@ -1,0 +1,215 @@
+//! An offline emulator of WordPress.com's Jetpack hosting-partner API.
+//!
+//! ```no_run
+//! let sb = jetpack_partner_sandbox::Sandbox::start(jetpack_partner_sandbox::Config::default())?;
+//! println!("{}", sb.url()); // http://127.0.0.1:PORT
+//! drop(sb); // stops the server
+//! # Ok::<(), jetpack_partner_sandbox::Error>(())
+//! ```
+//!
+//! See the crate's README for the endpoints, the demo partner and user, and
+//! the control endpoints under `/__sandbox/`.
+
+mod api;
+mod clock;
+mod control;
+mod faults;
+mod http;
+mod ids;
+mod journal;
+mod params;
+mod plans;
+mod reply;
+mod router;
+mod server;
+mod sites;
+mod state;
+mod stats;
+mod store;
+
+use std::fmt;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// The demo partner's client ID, used when no partner is configured.
+pub const DEMO_PARTNER_ID: &str = "12345";
+/// The demo partner's client secret.
+pub const DEMO_PARTNER_SECRET: &str = "sandbox-demo-secret";
+/// The password of every partner's demo WordPress.com user, unless configured.
+pub const DEMO_USER_PASSWORD: &str = "sandbox-demo-password";
+/// Default request body limit (413 past it).
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+
+/// How to run a sandbox.
+#[derive(Clone)]
+pub struct Config {
+    /// Address to listen on; default `127.0.0.1:0` (a free port).
+    pub listen: String,
+    /// Journal file for durable state; `None` keeps everything in memory.
+    pub state: Option<PathBuf>,
+    /// Partner credentials `(client_id, client_secret)`; empty means the demo partner.
+    pub partners: Vec<(String, String)>,
+    /// Serve the `/__sandbox/` control endpoints (default true).
+    pub control: bool,
+    /// Largest accepted request body in bytes.
+    pub max_body_bytes: usize,
+    /// Password of the partners' demo WordPress.com users (`partner-<ID>`).
+    pub user_password: String,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: "127.0.0.1:0".into(),
+            state: None,
+            partners: Vec::new(),
+            control: true,
+            max_body_bytes: DEFAULT_MAX_BODY,
+            user_password: DEMO_USER_PASSWORD.into(),
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ids: Vec<&str> = self.partners.iter().map(|(id, _)| id.as_str()).collect();
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("state", &self.state)
+            .field("partners", &ids)
+            .field("control", &self.control)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a sandbox could not start.
+#[derive(Debug)]
+pub struct Error(String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Everything the connection threads share.
+pub(crate) struct Shared {
+    pub store: store::Store,
+    pub stats: stats::Stats,
+    pub faults: faults::Faults,
+    pub shutdown: AtomicBool,
+    pub base_url: String,
+    pub control: bool,
+    pub max_body: usize,
+    pub user_password: String,
+    /// Set through `/__sandbox/authorize`: the authorize page refuses.
+    pub deny_authorize: AtomicBool,
+    pub connections: AtomicUsize,
+}
+
+/// A running sandbox. Dropping it stops the server.
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    url: String,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Binds, loads the state (if any) and starts serving in background threads.
+    pub fn start(config: Config) -> Result<Sandbox, Error> {
+        let listener = TcpListener::bind(&config.listen)
+            .map_err(|e| Error(format!("cannot listen on {}: {e}", config.listen)))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error(format!("cannot read the listening address: {e}")))?;
+        let store = match &config.state {
+            Some(path) => store::Store::open(path).map_err(Error)?,
+            None => store::Store::in_memory(),
+        };
+        let partners = if config.partners.is_empty() {
+            vec![(DEMO_PARTNER_ID.to_string(), DEMO_PARTNER_SECRET.to_string())]
+        } else {
+            config.partners.clone()
+        };
+        for (id, secret) in &partners {
+            if id.is_empty() || secret.is_empty() {
+                return Err(Error("a partner needs a non-empty ID and secret".into()));
+            }
+        }
+        api::seed_partners(&store, &partners)
+            .map_err(|e| Error(format!("cannot write the state file: {e}")))?;
+        let url = format!("http://{addr}");
+        let shared = Arc::new(Shared {
+            store,
+            stats: stats::Stats::default(),
+            faults: faults::Faults::default(),
+            shutdown: AtomicBool::new(false),
+            base_url: url.clone(),
+            control: config.control,
+            max_body: config.max_body_bytes,
+            user_password: config.user_password.clone(),
+            deny_authorize: AtomicBool::new(false),
+            connections: AtomicUsize::new(0),
+        });
+        let s2 = shared.clone();
+        let accept = std::thread::Builder::new()
+            .name("sandbox-accept".into())
+            .spawn(move || server::accept_loop(listener, s2))
+            .map_err(|e| Error(format!("cannot start the server thread: {e}")))?;
+        Ok(Sandbox {
+            shared,
+            addr,
+            url,
+            accept: Some(accept),
+        })
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The listening address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops the server (same as dropping the handle).
+    pub fn shutdown(self) {}
+
+    fn stop(&mut self) {
+        self.shared.shutdown.store(true, Ordering::SeqCst);
+        // Wake the accept loop.
+        let mut wake = self.addr;
+        if wake.ip().is_unspecified() {
+            wake.set_ip(if wake.is_ipv4() {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            } else {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            });
+        }
+        let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
+        if let Some(h) = self.accept.take() {
+            let _ = h.join();
+        }
+        // Connection threads notice the flag within one read tick.
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while self.shared.connections.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

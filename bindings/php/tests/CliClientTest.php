@@ -34,15 +34,23 @@ final class CliClientTest extends ClientTestCase
         try {
             $secret = Sandbox::PARTNER_SECRET;
             $client = $this->client(['cli' => $wrapper]);
-            $reply = $client->status(Sandbox::uniqueSite('argv'));
-            $this->assertArrayHasKey('products', $reply);
+            $key = "-----BEGIN OPENSSH PRIVATE KEY-----\nkey-material-" . bin2hex(random_bytes(6)) . "\n-----END OPENSSH PRIVATE KEY-----\n";
+            $reply = $client->provision('admin', Sandbox::uniqueSite('argv'), 'premium', ['ssh_user' => 'u', 'ssh_private_key' => $key]);
+            $this->assertTrue($reply['success']);
+            $this->assertTrue($reply['ssh_set'] ?? null, json_encode($reply));
             $lines = file($record, FILE_IGNORE_NEW_LINES);
             $secretLine = array_pop($lines);
             $this->assertSame("SECRET=$secret", $secretLine);
-            $this->assertSame('status', $lines[0]);
+            $this->assertSame('provision', $lines[0]);
+            $this->assertContains('--user=admin', $lines);
             foreach ($lines as $arg) {
                 $this->assertStringNotContainsString($secret, $arg);
+                $this->assertStringNotContainsString('key-material-', $arg);
             }
+            // The key file is gone once the call returned.
+            $keyArg = preg_grep('/^--ssh_private_key_file=/', $lines);
+            $this->assertCount(1, $keyArg);
+            $this->assertFileDoesNotExist(substr((string) reset($keyArg), strlen('--ssh_private_key_file=')));
         } finally {
             @unlink($record);
             @unlink($wrapper);
@@ -56,10 +64,16 @@ final class CliClientTest extends ClientTestCase
         try {
             $client = new Client(Sandbox::PARTNER_ID, Sandbox::PARTNER_SECRET, ['api_base' => Sandbox::url()]);
             $this->assertSame('cli', $client->backend());
-            $this->assertArrayHasKey('products', $client->status(Sandbox::uniqueSite('forced')));
+            $this->assertTrue($client->provision('admin', Sandbox::uniqueSite('forced'))['success']);
         } finally {
             putenv('JETPACK_PARTNER_FORCE_CLI');
         }
+    }
+
+    public function testResponseSizeLimitIsRefused(): void
+    {
+        $e = $this->thrown(\JetpackPartner\InvalidArgumentException::class, fn () => $this->client(['max_response_bytes' => 1000]));
+        $this->assertStringStartsWith('max_response_bytes', $e->getMessage());
     }
 
     public function testMissingToolListsThePathsTried(): void

@@ -93,6 +93,7 @@ abstract class ClientTestCase extends TestCase
         ]);
         $this->assertTrue($reply['success']);
         $this->assertArrayHasKey('next_url', $reply);
+        $this->assertTrue($reply['ssh_set'] ?? null, json_encode($reply));
     }
 
     public function testStatusShowsTheProvisionedPlan(): void
@@ -112,11 +113,29 @@ abstract class ClientTestCase extends TestCase
         $site = Sandbox::uniqueSite('cancel');
         $client = $this->client();
         Sandbox::connectSite($site);
-        $client->provision('admin', $site, 'jetpack-backup-daily');
+        $client->provision('admin', $site, 'premium');
         $reply = $client->cancel($site);
         $this->assertTrue($reply['success']);
+        // Nothing left to cancel: a reply, not an error.
         $again = $client->cancel($site);
         $this->assertFalse($again['success']);
+    }
+
+    public function testCancelOfAStandAloneProductNamesThePlan(): void
+    {
+        $site = Sandbox::uniqueSite('standalone');
+        $client = $this->client();
+        $client->provision('admin', $site, 'jetpack-backup-daily');
+        $this->assertFalse($client->cancel($site)['success']);
+        $this->assertTrue($client->cancel($site, ['plan' => 'jetpack-backup-daily'])['success']);
+        $this->assertSame([], array_column($client->status($site)['products'], 'slug'));
+    }
+
+    public function testUnknownSiteIsAnApiException(): void
+    {
+        $e = $this->thrown(ApiException::class, fn () => $this->client()->status(Sandbox::uniqueSite('unknown')));
+        $this->assertSame('unknown_blog', $e->getErrorCode());
+        $this->assertSame(404, $e->getHttpStatus());
     }
 
     public function testCancelAllByIdentifier(): void
@@ -267,8 +286,8 @@ abstract class ClientTestCase extends TestCase
     public function testOversizedReplyIsTooLarge(): void
     {
         $site = Sandbox::uniqueSite('big');
-        Sandbox::fault(['endpoint' => 'status', 'site' => substr($site, 8), 'kind' => 'oversized', 'size' => 300000, 'count' => 0]);
-        $e = $this->thrown(TransportException::class, fn () => $this->client(['max_response_bytes' => 100000, 'max_attempts' => 1])->status($site));
+        Sandbox::fault(['endpoint' => 'status', 'site' => substr($site, 8), 'kind' => 'oversized', 'size' => 2 * 1024 * 1024, 'count' => 0]);
+        $e = $this->thrown(TransportException::class, fn () => $this->client(['max_attempts' => 1])->status($site));
         $this->assertSame('response_too_large', $e->getErrorCode());
     }
 
@@ -284,6 +303,7 @@ abstract class ClientTestCase extends TestCase
     public function testTransientFaultIsRetried(): void
     {
         $site = Sandbox::uniqueSite('retry');
+        $this->client()->provision('admin', $site);
         Sandbox::fault(['endpoint' => 'status', 'site' => substr($site, 8), 'kind' => 'status', 'status' => 503, 'count' => 1]);
         $status = $this->client(['max_attempts' => 3])->status($site);
         $this->assertArrayHasKey('products', $status);

@@ -22,7 +22,7 @@ final class FfiClientTest extends ClientTestCase
     public function testCloseReleasesTheClient(): void
     {
         $client = $this->client();
-        $client->status(Sandbox::uniqueSite());
+        $this->assertTrue($client->provision('admin', Sandbox::uniqueSite('close'))['success']);
         $client->close();
         $client->close();
         $e = $this->thrown(Exception::class, fn () => $client->status('example.com'));
@@ -37,15 +37,25 @@ final class FfiClientTest extends ClientTestCase
         $this->assertSame(2, $e->getAttempts());
     }
 
+    public function testResponseSizeLimit(): void
+    {
+        $site = Sandbox::uniqueSite('limit');
+        Sandbox::fault(['endpoint' => 'status', 'site' => substr($site, 8), 'kind' => 'oversized', 'size' => 300000, 'count' => 0]);
+        $e = $this->thrown(\JetpackPartner\TransportException::class, fn () => $this->client(['max_response_bytes' => 100000, 'max_attempts' => 1])->status($site));
+        $this->assertSame('response_too_large', $e->getErrorCode());
+    }
+
     public function testTheTokenIsReusedAcrossCalls(): void
     {
         $client = $this->client();
+        $site = Sandbox::uniqueSite('reuse');
+        $client->provision('admin', $site);
         Sandbox::control('POST', 'stats/reset');
         for ($i = 0; $i < 5; $i++) {
-            $client->status(Sandbox::uniqueSite('reuse'));
+            $client->status($site);
         }
         $stats = Sandbox::stats();
-        $this->assertSame(1, $stats['requests']['token'] ?? 0, json_encode($stats));
+        $this->assertSame(0, $stats['requests']['token'] ?? 0, json_encode($stats));
         $this->assertSame(5, $stats['requests']['status'] ?? 0, json_encode($stats));
     }
 }

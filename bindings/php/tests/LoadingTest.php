@@ -35,19 +35,19 @@ final class LoadingTest extends TestCase
     public function testLibraryOptionWins(): void
     {
         $out = $this->runScript(
-            ['options' => ['library' => Env::lib()], 'call' => ['status', Sandbox::uniqueSite()]],
+            ['options' => ['library' => Env::lib()], 'call' => ['provision', 'admin', Sandbox::uniqueSite()]],
             [],
             ['JETPACK_PARTNER_LIB' => '/nonexistent/env/libjetpack_partner.so']
         );
         $this->assertSame('ffi', $out['backend'] ?? null, json_encode($out));
-        $this->assertArrayHasKey('products', $out['reply']);
+        $this->assertTrue($out['reply']['success']);
     }
 
     public function testEnvironmentVariableIsUsed(): void
     {
-        $out = $this->runScript(['call' => ['status', Sandbox::uniqueSite()]], [], ['JETPACK_PARTNER_LIB' => Env::lib()]);
+        $out = $this->runScript(['call' => ['provision', 'admin', Sandbox::uniqueSite()]], [], ['JETPACK_PARTNER_LIB' => Env::lib()]);
         $this->assertSame('ffi', $out['backend'] ?? null, json_encode($out));
-        $this->assertArrayHasKey('products', $out['reply']);
+        $this->assertTrue($out['reply']['success']);
     }
 
     public function testExplicitPathThatDoesNotExistIsReported(): void
@@ -99,12 +99,12 @@ final class LoadingTest extends TestCase
         $dir = $this->packageCopy(true);
         try {
             $out = $this->runScript(
-                ['autoload' => $dir . '/autoload.php', 'call' => ['status', Sandbox::uniqueSite()]],
+                ['autoload' => $dir . '/autoload.php', 'call' => ['provision', 'admin', Sandbox::uniqueSite()]],
                 [],
                 ['JETPACK_PARTNER_LIB' => false]
             );
             $this->assertSame('ffi', $out['backend'] ?? null, json_encode($out));
-            $this->assertArrayHasKey('products', $out['reply']);
+            $this->assertTrue($out['reply']['success']);
         } finally {
             $this->removeTree($dir);
         }
@@ -157,7 +157,7 @@ final class LoadingTest extends TestCase
         // At run time JETPACK_PARTNER_LIB points nowhere: only the preloaded scope can work.
         $out = $this->runScript(
             [
-                'call' => ['status', Sandbox::uniqueSite('preload')],
+                'call' => ['provision', 'admin', Sandbox::uniqueSite('preload')],
                 'env' => ['JETPACK_PARTNER_LIB' => '/nonexistent/libjetpack_partner.so'],
             ],
             $args,
@@ -166,7 +166,7 @@ final class LoadingTest extends TestCase
         );
         $this->assertTrue($out['preloaded'], json_encode($out));
         $this->assertSame('ffi', $out['backend'] ?? null, json_encode($out));
-        $this->assertArrayHasKey('products', $out['reply']);
+        $this->assertTrue($out['reply']['success']);
     }
 
     public function testOpcachePreloadAsRootExplainsFfiPreload(): void
@@ -195,7 +195,7 @@ final class LoadingTest extends TestCase
         try {
             $out = $this->runScript(
                 [
-                    'call' => ['status', Sandbox::uniqueSite('ffipreload')],
+                    'call' => ['provision', 'admin', Sandbox::uniqueSite('ffipreload')],
                     'env' => ['JETPACK_PARTNER_LIB' => '/nonexistent/libjetpack_partner.so'],
                 ],
                 ['-d', 'ffi.enable=preload', '-d', 'ffi.preload=' . $header]
@@ -205,7 +205,7 @@ final class LoadingTest extends TestCase
         }
         $this->assertTrue($out['preloaded'], json_encode($out));
         $this->assertSame('ffi', $out['backend'] ?? null, json_encode($out));
-        $this->assertArrayHasKey('products', $out['reply']);
+        $this->assertTrue($out['reply']['success']);
     }
 
     public function testWithoutTheFfiExtensionTheToolIsUsed(): void

@@ -69,15 +69,17 @@ final class MemoryTest extends TestCase
 
     public function testFlatOverManyClients(): void
     {
+        $site = Sandbox::uniqueSite('clients');
+        $this->client()->provision('admin', $site);
         for ($i = 0; $i < 200; $i++) {
-            $this->client()->status('example.com');
+            $this->client()->status($site);
         }
         gc_collect_cycles();
         $heap0 = memory_get_usage();
         $rss0 = self::rssKb();
         for ($i = 0; $i < 2000; $i++) {
             $client = $this->client();
-            $client->status('example.com');
+            $client->status($site);
             unset($client);
         }
         gc_collect_cycles();

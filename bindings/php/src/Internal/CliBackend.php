@@ -89,7 +89,7 @@ final class CliBackend implements Backend
             $this->globalArgs[] = '--max_attempts=' . $config['max_attempts'];
         }
         if (($config['max_response_bytes'] ?? null) !== null) {
-            $this->globalArgs[] = '--max_response_bytes=' . $config['max_response_bytes'];
+            throw Errors::invalid('max_response_bytes', 'not supported when the client runs the jetpack-partner command-line tool');
         }
     }
 
@@ -153,7 +153,7 @@ final class CliBackend implements Backend
 
     public function cancel(string $site, array $options): array
     {
-        return $this->run('cancel', ['--url=' . $site], $options);
+        return $this->run('cancel', ['--site=' . $site], $options);
     }
 
     public function partnerKeyNew(string $name, array $options): array
@@ -163,7 +163,7 @@ final class CliBackend implements Backend
 
     public function status(string $site): array
     {
-        return $this->run('status', ['--url=' . $site], []);
+        return $this->run('status', ['--site=' . $site], []);
     }
 
     /**
@@ -173,8 +173,45 @@ final class CliBackend implements Backend
      */
     private function run(string $command, array $args, #[\SensitiveParameter] array $options): array
     {
-        $argv = array_merge([$this->cli, $command], $this->globalArgs, $args, self::optionArgs($command, $options));
+        $keyFile = null;
+        if (isset($options['ssh_private_key']) && is_string($options['ssh_private_key'])) {
+            // A key on the command line would be visible in the process list: hand it over in a file only we can read.
+            $keyFile = self::privateFile($options['ssh_private_key']);
+            unset($options['ssh_private_key']);
+            $args[] = '--ssh_private_key_file=' . $keyFile;
+        }
+        try {
+            return $this->execute($command, array_merge([$this->cli, $command], $this->globalArgs, $args, self::optionArgs($command, $options)));
+        } finally {
+            if ($keyFile !== null) {
+                @unlink($keyFile);
+            }
+        }
+    }
 
+    private static function privateFile(#[\SensitiveParameter] string $content): string
+    {
+        $old = umask(0077);
+        try {
+            $file = tempnam(sys_get_temp_dir(), 'jetpack-partner-key-');
+            if ($file === false || !chmod($file, 0600) || file_put_contents($file, $content) !== strlen($content)) {
+                if ($file !== false) {
+                    @unlink($file);
+                }
+                throw new Exception('cli_failed', 'could not write a temporary key file in ' . sys_get_temp_dir());
+            }
+            return $file;
+        } finally {
+            umask($old);
+        }
+    }
+
+    /**
+     * @param list<string> $argv
+     * @return array<mixed>
+     */
+    private function execute(string $command, array $argv): array
+    {
         $env = self::environment();
         $env['JETPACK_PARTNER_ID'] = $this->partnerId;
         $env['JETPACK_PARTNER_SECRET'] = $this->partnerSecret;
@@ -268,7 +305,12 @@ final class CliBackend implements Backend
     private static function environment(): array
     {
         $env = getenv();
-        unset($env['JETPACK_PARTNER_API_BASE'], $env['JETPACK_PARTNER_ID'], $env['JETPACK_PARTNER_SECRET']);
+        unset(
+            $env['JETPACK_PARTNER_API_BASE'],
+            $env['JETPACK_START_API_HOST'],
+            $env['JETPACK_PARTNER_ID'],
+            $env['JETPACK_PARTNER_SECRET']
+        );
         return $env;
     }
 

@@ -107,7 +107,13 @@ mod tests {
         assert_eq!(parse("2023-11-14"), Some(1_699_920_000));
         assert_eq!(parse("nonsense"), None);
         assert_eq!(date(add_years(1_700_000_000, 100)), "2123-11-14");
-        assert_eq!(date(add_years(parse("2024-02-29").unwrap(), 100)), "2124-02-29");
-        assert_eq!(date(add_years(parse("2024-02-29").unwrap(), 1)), "2025-02-28");
+        assert_eq!(
+            date(add_years(parse("2024-02-29").unwrap(), 100)),
+            "2124-02-29"
+        );
+        assert_eq!(
+            date(add_years(parse("2024-02-29").unwrap(), 1)),
+            "2025-02-28"
+        );
     }
 }

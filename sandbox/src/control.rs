@@ -15,7 +15,10 @@ fn ok() -> Reply {
 }
 
 fn bad(message: &str) -> Reply {
-    Reply::json(400, json!({"ok": false, "error": "invalid_request", "message": message}))
+    Reply::json(
+        400,
+        json!({"ok": false, "error": "invalid_request", "message": message}),
+    )
 }
 
 fn body_json(req: &Request) -> Result<Value, Reply> {
@@ -37,7 +40,10 @@ pub fn handle(shared: &Shared, req: &Request, segs: &[&str]) -> Response {
         ("GET", ["faults"]) => Reply::ok(json!({"faults": shared.faults.list()})),
         ("POST", ["faults"]) => match body_json(req) {
             Err(r) => r,
-            Ok(spec) => match shared.faults.add(&spec, |e| Endpoint::from_name(e).is_some()) {
+            Ok(spec) => match shared
+                .faults
+                .add(&spec, |e| Endpoint::from_name(e).is_some())
+            {
                 Ok(id) => Reply::ok(json!({"ok": true, "id": id})),
                 Err(m) => bad(&m),
             },

@@ -94,7 +94,8 @@ impl Faults {
             .get("kind")
             .and_then(Value::as_str)
             .ok_or("kind: required")?;
-        let kind = Kind::parse(kind_name).ok_or_else(|| format!("kind: unknown kind {kind_name:?}"))?;
+        let kind =
+            Kind::parse(kind_name).ok_or_else(|| format!("kind: unknown kind {kind_name:?}"))?;
         let site = match spec.get("site") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.is_empty() => None,
@@ -154,7 +155,9 @@ impl Faults {
         let idx = rules.iter().position(|f| {
             (f.endpoint == "*" || f.endpoint == endpoint)
                 && f.site.as_ref().is_none_or(|s| {
-                    sites.iter().any(|candidate| candidate.to_ascii_lowercase().contains(s.as_str()))
+                    sites
+                        .iter()
+                        .any(|candidate| candidate.to_ascii_lowercase().contains(s.as_str()))
                 })
         })?;
         let fault = rules[idx].clone();

@@ -101,7 +101,11 @@ impl Response {
     }
 
     pub fn text(status: u16, body: &str) -> Response {
-        Response::new(status, "text/plain; charset=utf-8", body.as_bytes().to_vec())
+        Response::new(
+            status,
+            "text/plain; charset=utf-8",
+            body.as_bytes().to_vec(),
+        )
     }
 
     pub fn head_bytes(&self, keep_alive: bool) -> Vec<u8> {
@@ -238,7 +242,13 @@ impl Conn {
                 Err(_) => return Err(ReadError::Reject(400, "Invalid Content-Length")),
             },
         };
-        if req.headers.iter().filter(|(k, _)| k == "content-length").count() > 1 {
+        if req
+            .headers
+            .iter()
+            .filter(|(k, _)| k == "content-length")
+            .count()
+            > 1
+        {
             return Err(ReadError::Reject(400, "Repeated Content-Length"));
         }
         if len > max_body {
@@ -265,7 +275,11 @@ impl Conn {
         }
     }
 
-    fn read_line(&mut self, shutdown: &AtomicBool, deadline: Instant) -> Result<Vec<u8>, ReadError> {
+    fn read_line(
+        &mut self,
+        shutdown: &AtomicBool,
+        deadline: Instant,
+    ) -> Result<Vec<u8>, ReadError> {
         loop {
             if let Some(i) = self.buf.windows(2).position(|w| w == b"\r\n") {
                 let line: Vec<u8> = self.buf.drain(..i + 2).take(i).collect();

@@ -1,6 +1,8 @@
 //! `jetpack-partner-sandbox`: runs the sandbox until SIGINT or SIGTERM.
 
-use jetpack_partner_sandbox::{Config, Sandbox, DEMO_PARTNER_ID, DEMO_PARTNER_SECRET, DEMO_USER_PASSWORD};
+use jetpack_partner_sandbox::{
+    Config, Sandbox, DEMO_PARTNER_ID, DEMO_PARTNER_SECRET, DEMO_USER_PASSWORD,
+};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

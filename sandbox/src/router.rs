@@ -1,10 +1,11 @@
 //! From a parsed request to a response: control endpoints, route matching,
 //! stats, faults that act before or after processing, rendering.
 
-use crate::api::{self, Ctx, Route};
+use crate::api::{self, Ctx};
 use crate::control;
 use crate::faults::{Fault, Kind};
 use crate::http::{Request, Response};
+use crate::ids;
 use crate::params::{percent_decode, Params};
 use crate::reply::Reply;
 use crate::server::sleep_checked;
@@ -115,7 +116,10 @@ pub fn dispatch(shared: &Shared, req: &Request) -> Outcome {
         }
     }
 
-    let reply = api::handle(&ctx, route);
+    let mut reply = api::handle(&ctx, route);
+    if endpoint == Endpoint::Licensing {
+        reply = reply.with_header("X-Jetpack-Request-Id", &ids::random_hex(32));
+    }
     let mut resp = reply.render(envelope, pretty);
 
     if let Some(f) = &wire_fault {
@@ -140,7 +144,8 @@ pub fn dispatch(shared: &Shared, req: &Request) -> Outcome {
             _ => {}
         }
     }
-    let wire = wire_fault.filter(|f| matches!(f.kind, Kind::SlowHeaders | Kind::SlowBody | Kind::Reset));
+    let wire =
+        wire_fault.filter(|f| matches!(f.kind, Kind::SlowHeaders | Kind::SlowBody | Kind::Reset));
     Outcome::Reply(resp, wire)
 }
 

@@ -93,11 +93,16 @@ mod tests {
         let u = parse_url("https://Example.com/demo/wp/").unwrap();
         assert_eq!(u.identifier, "example.com::demo::wp");
         assert_eq!(u.url, "https://example.com/demo/wp");
-        assert_eq!(parse_url("http://example.com").unwrap().identifier, "example.com");
+        assert_eq!(
+            parse_url("http://example.com").unwrap().identifier,
+            "example.com"
+        );
         assert!(parse_url("example.com").is_none());
         assert!(parse_url("ftp://example.com").is_none());
         assert!(parse_url("https://").is_none());
         assert!(matches!(parse_ref("123"), SiteRef::BlogId(123)));
-        assert!(matches!(parse_ref("example.com::demo"), SiteRef::Identifier(ref s) if s == "example.com::demo"));
+        assert!(
+            matches!(parse_ref("example.com::demo"), SiteRef::Identifier(ref s) if s == "example.com::demo")
+        );
     }
 }

@@ -123,6 +123,7 @@ impl ActivationRec {
 /// A license of the Licensing API (PROTOCOL.md §10).
 #[derive(Clone, Serialize, Deserialize)]
 pub struct LicenseRec {
+    pub id: u64,
     pub license_key: String,
     pub key_id: u64,
     pub product: String,

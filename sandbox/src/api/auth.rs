@@ -60,7 +60,12 @@ pub fn partner_key(ctx: &Ctx<'_>, style: Style, scope_message: &str) -> Result<K
             .key_by_client_id(&t.client_id)
             .ok_or_else(|| err(style, 403, "invalid_token", "The OAuth2 token is invalid."))?;
         if key.disabled {
-            return Err(err(style, 400, "partner_key_disabled", "This key is disabled."));
+            return Err(err(
+                style,
+                400,
+                "partner_key_disabled",
+                "This key is disabled.",
+            ));
         }
         Ok(key.clone())
     })

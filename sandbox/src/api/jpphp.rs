@@ -102,13 +102,20 @@ fn check_limit(st: &State, key: &KeyRec, plan: &Plan) -> std::result::Result<(),
     let used = st
         .activations
         .values()
-        .filter(|a| a.key_id == key.id && a.is_active_or_pending() && a.current_product_id == plan.product_id)
+        .filter(|a| {
+            a.key_id == key.id
+                && a.is_active_or_pending()
+                && a.current_product_id == plan.product_id
+        })
         .count() as u64;
     if used >= max {
         return Err(bad(
             400,
             "activation_limit_reached",
-            &format!("This key has reached its activation limit for product {}", plan.slug),
+            &format!(
+                "This key has reached its activation limit for product {}",
+                plan.slug
+            ),
         ));
     }
     Ok(())
@@ -147,26 +154,53 @@ fn credentials(ctx: &Ctx<'_>, kind: &str) -> Option<(bool, Option<String>)> {
 
 /// `POST /rest/v1.3/jpphp/provision`
 pub fn provision(ctx: &Ctx<'_>) -> Result<Reply> {
-    let key = auth::partner_key(ctx, Style::Rest, "This token is not authorized to provision partner sites")?;
+    let key = auth::partner_key(
+        ctx,
+        Style::Rest,
+        "This token is not authorized to provision partner sites",
+    )?;
     let p = &ctx.params;
-    let siteurl = p
-        .non_empty("siteurl")
-        .ok_or_else(|| bad(400, "invalid_siteurl", "The required \"siteurl\" argument is missing."))?;
+    let siteurl = p.non_empty("siteurl").ok_or_else(|| {
+        bad(
+            400,
+            "invalid_siteurl",
+            "The required \"siteurl\" argument is missing.",
+        )
+    })?;
     let local_user = p
         .non_empty("local_user")
         .or_else(|| p.non_empty("local_username"))
-        .ok_or_else(|| bad(400, "invalid_local_user", "The required \"local_user\" argument is missing."))?
+        .ok_or_else(|| {
+            bad(
+                400,
+                "invalid_local_user",
+                "The required \"local_user\" argument is missing.",
+            )
+        })?
         .to_string();
     let site_url = sites::parse_url(siteurl).ok_or_else(|| {
-        bad(400, "invalid_siteurl", "The \"siteurl\" argument must be a valid http or https URL.")
+        bad(
+            400,
+            "invalid_siteurl",
+            "The \"siteurl\" argument must be a valid http or https URL.",
+        )
     })?;
     let plan_slug = p.non_empty("plan").unwrap_or(plans::FREE);
-    let plan = plans::find(plan_slug)
-        .ok_or_else(|| bad(400, "invalid_plan", &format!("{plan_slug} is not a valid plan")))?;
+    let plan = plans::find(plan_slug).ok_or_else(|| {
+        bad(
+            400,
+            "invalid_plan",
+            &format!("{plan_slug} is not a valid plan"),
+        )
+    })?;
     let wpcom_user_id = match p.non_empty("wpcom_user_id") {
         None => 0,
         Some(v) => v.parse::<u64>().map_err(|_| {
-            bad(400, "invalid_wpcom_user_id", "The \"wpcom_user_id\" argument must be a non-negative integer.")
+            bad(
+                400,
+                "invalid_wpcom_user_id",
+                "The \"wpcom_user_id\" argument must be a non-negative integer.",
+            )
         })?,
     };
     if site_url.host.starts_with("method-not-found.") && !p.flag("force_register") {
@@ -188,133 +222,136 @@ pub fn provision(ctx: &Ctx<'_>) -> Result<Reply> {
         .map(String::from);
     let unresolvable = site_url.host.ends_with(".invalid");
 
-    let connected = ctx.shared.store.write(|tx| -> std::result::Result<bool, Failure> {
-        let now = clock::now();
-        let existing = tx.site_by_ident(&site_url.identifier).cloned();
-        let mut site = existing.clone().unwrap_or_else(|| SiteRec {
-            blog_id: tx.next_blog_id(),
-            identifier: site_url.identifier.clone(),
-            siteurl: site_url.url.clone(),
-            connected: false,
-            connected_on: None,
-            has_backups_credentials: false,
-            local_user: local_user.clone(),
-            wpcom_user_id: 0,
-            created_on: now,
-        });
-        // Plan checks first, so a refused call changes nothing.
-        let family_live: Option<ActivationRec> = tx
-            .live_activations(site.blog_id)
-            .into_iter()
-            .find(|a| plan_of(a).family == plan.family)
-            .cloned();
-        enum Change {
-            None,
-            New,
-            Upgrade(ActivationRec),
-        }
-        let change = if plan.slug == plans::FREE {
-            Change::None
-        } else {
-            match family_live {
-                None => {
-                    check_limit(tx, &key, plan)?;
-                    Change::New
-                }
-                Some(a) => {
-                    let current = plan_of(&a);
-                    if current.product_id == plan.product_id {
-                        Change::None
-                    } else if current.rank > plan.rank {
-                        return Err(bad(
-                            400,
-                            "plan_downgrade_disallowed",
-                            "Can not automatically downgrade plans. Contact support.",
-                        ));
-                    } else {
+    let connected = ctx
+        .shared
+        .store
+        .write(|tx| -> std::result::Result<bool, Failure> {
+            let now = clock::now();
+            let existing = tx.site_by_ident(&site_url.identifier).cloned();
+            let mut site = existing.clone().unwrap_or_else(|| SiteRec {
+                blog_id: tx.next_blog_id(),
+                identifier: site_url.identifier.clone(),
+                siteurl: site_url.url.clone(),
+                connected: false,
+                connected_on: None,
+                has_backups_credentials: false,
+                local_user: local_user.clone(),
+                wpcom_user_id: 0,
+                created_on: now,
+            });
+            // Plan checks first, so a refused call changes nothing.
+            let family_live: Option<ActivationRec> = tx
+                .live_activations(site.blog_id)
+                .into_iter()
+                .find(|a| plan_of(a).family == plan.family)
+                .cloned();
+            enum Change {
+                None,
+                New,
+                Upgrade(ActivationRec),
+            }
+            let change = if plan.slug == plans::FREE {
+                Change::None
+            } else {
+                match family_live {
+                    None => {
                         check_limit(tx, &key, plan)?;
-                        Change::Upgrade(a)
+                        Change::New
+                    }
+                    Some(a) => {
+                        let current = plan_of(&a);
+                        if current.product_id == plan.product_id {
+                            Change::None
+                        } else if current.rank > plan.rank {
+                            return Err(bad(
+                                400,
+                                "plan_downgrade_disallowed",
+                                "Can not automatically downgrade plans. Contact support.",
+                            ));
+                        } else {
+                            check_limit(tx, &key, plan)?;
+                            Change::Upgrade(a)
+                        }
                     }
                 }
+            };
+            let became_connected = wpcom_user_id > 0 && !site.connected;
+            site.siteurl = site_url.url.clone();
+            site.local_user = local_user.clone();
+            if wpcom_user_id > 0 {
+                site.wpcom_user_id = wpcom_user_id;
             }
-        };
-        let became_connected = wpcom_user_id > 0 && !site.connected;
-        site.siteurl = site_url.url.clone();
-        site.local_user = local_user.clone();
-        if wpcom_user_id > 0 {
-            site.wpcom_user_id = wpcom_user_id;
-        }
-        site.has_backups_credentials |= creds_set;
-        if became_connected {
-            site.connected = true;
-            site.connected_on = Some(now);
-        }
-        let connected = site.connected;
-        let changed_site = existing.as_ref().is_none_or(|e| {
-            e.siteurl != site.siteurl
-                || e.local_user != site.local_user
-                || e.wpcom_user_id != site.wpcom_user_id
-                || e.has_backups_credentials != site.has_backups_credentials
-                || e.connected != site.connected
-        });
-        let blog_id = site.blog_id;
-        if changed_site {
-            tx.put(Event::Site(site));
-        }
-        let activated_on = connected.then_some(now);
-        match change {
-            Change::None => {}
-            Change::New => {
-                let id = tx.next_activation_id();
-                tx.put(Event::Activation(ActivationRec {
-                    id,
-                    key_id: key.id,
-                    blog_id,
-                    product_id: plan.product_id,
-                    current_product_id: plan.product_id,
-                    created_on: now,
-                    activated_on,
-                    cancelled_on: None,
-                    wpcom_user_id,
-                    external_user_id: local_user.clone(),
-                    site_url: site_url.url.clone(),
-                    partner_tracking_id: tracking.clone(),
-                }));
+            site.has_backups_credentials |= creds_set;
+            if became_connected {
+                site.connected = true;
+                site.connected_on = Some(now);
             }
-            Change::Upgrade(a) if a.key_id == key.id => {
-                tx.put(Event::Activation(ActivationRec {
-                    current_product_id: plan.product_id,
-                    ..a
-                }));
+            let connected = site.connected;
+            let changed_site = existing.as_ref().is_none_or(|e| {
+                e.siteurl != site.siteurl
+                    || e.local_user != site.local_user
+                    || e.wpcom_user_id != site.wpcom_user_id
+                    || e.has_backups_credentials != site.has_backups_credentials
+                    || e.connected != site.connected
+            });
+            let blog_id = site.blog_id;
+            if changed_site {
+                tx.put(Event::Site(site));
             }
-            Change::Upgrade(a) => {
-                // Another partner's plan is replaced: theirs ends, ours begins.
-                tx.put(Event::Activation(ActivationRec {
-                    cancelled_on: Some(now),
-                    ..a
-                }));
-                let id = tx.next_activation_id();
-                tx.put(Event::Activation(ActivationRec {
-                    id,
-                    key_id: key.id,
-                    blog_id,
-                    product_id: plan.product_id,
-                    current_product_id: plan.product_id,
-                    created_on: now,
-                    activated_on,
-                    cancelled_on: None,
-                    wpcom_user_id,
-                    external_user_id: local_user.clone(),
-                    site_url: site_url.url.clone(),
-                    partner_tracking_id: tracking.clone(),
-                }));
+            let activated_on = connected.then_some(now);
+            match change {
+                Change::None => {}
+                Change::New => {
+                    let id = tx.next_activation_id();
+                    tx.put(Event::Activation(ActivationRec {
+                        id,
+                        key_id: key.id,
+                        blog_id,
+                        product_id: plan.product_id,
+                        current_product_id: plan.product_id,
+                        created_on: now,
+                        activated_on,
+                        cancelled_on: None,
+                        wpcom_user_id,
+                        external_user_id: local_user.clone(),
+                        site_url: site_url.url.clone(),
+                        partner_tracking_id: tracking.clone(),
+                    }));
+                }
+                Change::Upgrade(a) if a.key_id == key.id => {
+                    tx.put(Event::Activation(ActivationRec {
+                        current_product_id: plan.product_id,
+                        ..a
+                    }));
+                }
+                Change::Upgrade(a) => {
+                    // Another partner's plan is replaced: theirs ends, ours begins.
+                    tx.put(Event::Activation(ActivationRec {
+                        cancelled_on: Some(now),
+                        ..a
+                    }));
+                    let id = tx.next_activation_id();
+                    tx.put(Event::Activation(ActivationRec {
+                        id,
+                        key_id: key.id,
+                        blog_id,
+                        product_id: plan.product_id,
+                        current_product_id: plan.product_id,
+                        created_on: now,
+                        activated_on,
+                        cancelled_on: None,
+                        wpcom_user_id,
+                        external_user_id: local_user.clone(),
+                        site_url: site_url.url.clone(),
+                        partner_tracking_id: tracking.clone(),
+                    }));
+                }
             }
-        }
-        if became_connected {
-            connect_site(tx, &site_url.identifier, None);
-        }
-        Ok(connected)
-    })??;
+            if became_connected {
+                connect_site(tx, &site_url.identifier, None);
+            }
+            Ok(connected)
+        })??;
 
     let mut out = Map::new();
     out.insert("success".into(), json!(true));
@@ -363,20 +400,33 @@ fn activation_summary(a: &ActivationRec) -> Value {
 
 /// `POST /rest/v1.3/jpphp/{site}/partner-cancel`
 pub fn cancel(ctx: &Ctx<'_>, segment: &str) -> Result<Reply> {
-    let key = auth::partner_key(ctx, Style::Rest, "This token is not authorized to cancel partner plans")?;
+    let key = auth::partner_key(
+        ctx,
+        Style::Rest,
+        "This token is not authorized to cancel partner plans",
+    )?;
     let plan = match ctx.params.non_empty("plan") {
         None => None,
         Some(slug) => Some(
-            plans::find(slug).ok_or_else(|| bad(400, "invalid_plan", &format!("{slug} is not a valid plan")))?,
+            plans::find(slug)
+                .ok_or_else(|| bad(400, "invalid_plan", &format!("{slug} is not a valid plan")))?,
         ),
     };
     let cancel_all = ctx.params.flag("cancel-all") || ctx.params.flag("cancel_all");
     let reply = ctx.shared.store.write(|tx| -> Result<Value> {
         let site = resolve_site(tx, segment)?;
-        let live: Vec<ActivationRec> = tx.live_activations(site.blog_id).into_iter().cloned().collect();
+        let live: Vec<ActivationRec> = tx
+            .live_activations(site.blog_id)
+            .into_iter()
+            .cloned()
+            .collect();
         let now = clock::now();
         if cancel_all {
-            let mine: Vec<ActivationRec> = live.iter().filter(|a| a.key_id == key.id).cloned().collect();
+            let mine: Vec<ActivationRec> = live
+                .iter()
+                .filter(|a| a.key_id == key.id)
+                .cloned()
+                .collect();
             if mine.is_empty() {
                 if !live.is_empty() {
                     return Err(incorrect_key());
@@ -396,7 +446,9 @@ pub fn cancel(ctx: &Ctx<'_>, segment: &str) -> Result<Reply> {
                     ..a
                 }));
             }
-            return Ok(json!({"success": true, "pending_activations": pending, "activations": active}));
+            return Ok(
+                json!({"success": true, "pending_activations": pending, "activations": active}),
+            );
         }
         let family = plan.map_or("plans", |p| p.family);
         if plan.is_some_and(|p| p.slug == plans::FREE) {
@@ -427,7 +479,11 @@ fn incorrect_key() -> Failure {
 
 /// `GET /rest/v1.4/jpphp/{site}/status`
 pub fn status(ctx: &Ctx<'_>, segment: &str) -> Result<Reply> {
-    let key = auth::partner_key(ctx, Style::Rest, "This token is not authorized to query partner sites")?;
+    let key = auth::partner_key(
+        ctx,
+        Style::Rest,
+        "This token is not authorized to query partner sites",
+    )?;
     ctx.shared.store.read(|st| {
         let site = resolve_site(st, segment)?;
         let products: Vec<Value> = st
@@ -455,7 +511,11 @@ pub fn status(ctx: &Ctx<'_>, segment: &str) -> Result<Reply> {
 
 /// `GET /rest/v1.2/jpphp/{site}/status`
 pub fn status_v12(ctx: &Ctx<'_>, segment: &str) -> Result<Reply> {
-    let key = auth::partner_key(ctx, Style::Rest, "This token is not authorized to query partner sites")?;
+    let key = auth::partner_key(
+        ctx,
+        Style::Rest,
+        "This token is not authorized to query partner sites",
+    )?;
     ctx.shared.store.read(|st| {
         let site = resolve_site(st, segment)?;
         let live = st.live_activations(site.blog_id);
@@ -473,20 +533,24 @@ pub fn status_v12(ctx: &Ctx<'_>, segment: &str) -> Result<Reply> {
 /// `GET /rest/v1.3/jpphp/{site}/upgrade-paths`: per family, the slugs the
 /// site can move to.
 pub fn upgrade_paths(ctx: &Ctx<'_>, segment: &str) -> Result<Reply> {
-    auth::partner_key(ctx, Style::Rest, "This token is not authorized to query partner sites")?;
+    auth::partner_key(
+        ctx,
+        Style::Rest,
+        "This token is not authorized to query partner sites",
+    )?;
     ctx.shared.store.read(|st| {
         let site = resolve_site(st, segment)?;
         let live = st.live_activations(site.blog_id);
         let mut out = Map::new();
         for family in plans::families() {
-            let current = live
-                .iter()
-                .map(|a| plan_of(a))
-                .find(|p| p.family == family);
+            let current = live.iter().map(|a| plan_of(a)).find(|p| p.family == family);
             let slugs: Vec<&str> = plans::PLANS
                 .iter()
                 .filter(|p| p.family == family && p.slug != plans::FREE)
-                .filter(|p| current.is_none_or(|c| p.rank > c.rank || (p.rank == c.rank && p.slug != c.slug)))
+                .filter(|p| {
+                    current
+                        .is_none_or(|c| p.rank > c.rank || (p.rank == c.rank && p.slug != c.slug))
+                })
                 .map(|p| p.slug)
                 .collect();
             out.insert(family.into(), json!(slugs));

@@ -23,11 +23,22 @@ fn count(ctx: &Ctx<'_>, name: &str) -> Result<u64> {
 /// `POST /rest/v1.3/jpphp/partner-keys/new`: a new key (client credentials)
 /// under the caller's partner, with per-plan activation limits.
 pub fn new_key(ctx: &Ctx<'_>) -> Result<Reply> {
-    let caller = auth::partner_key(ctx, Style::Rest, "This token is not authorized to create partner keys")?;
+    let caller = auth::partner_key(
+        ctx,
+        Style::Rest,
+        "This token is not authorized to create partner keys",
+    )?;
     let name = ctx
         .params
         .non_empty("name")
-        .ok_or_else(|| err(Style::Rest, 400, "invalid_input", "The required \"name\" argument is missing."))?
+        .ok_or_else(|| {
+            err(
+                Style::Rest,
+                400,
+                "invalid_input",
+                "The required \"name\" argument is missing.",
+            )
+        })?
         .to_string();
     let limits = Limits {
         personal: count(ctx, "allowed_personal_plans")?,

@@ -3,7 +3,9 @@
 mod auth;
 mod jpphp;
 mod keys;
+mod licensing;
 mod oauth;
+mod reporting;
 
 use crate::http::Request;
 use crate::params::Params;
@@ -33,6 +35,19 @@ pub enum Route {
     Errors,
     KeysNew,
     KeysVerify,
+    PartnerInfo,
+    Activations(String, String),
+    ActivationsSummary,
+    Invoices(String, String),
+    UpcomingInvoice(String, String),
+    LicenseStatus,
+    LicenseIssue,
+    LicenseRevoke,
+    LicenseAttach(String),
+    LicenseDetach(String),
+    ProductFamilies,
+    LicensingPartner,
+    SiteConnection,
 }
 
 /// Everything a handler needs.
@@ -69,11 +84,15 @@ pub fn route(method: &str, segs: &[&str]) -> Option<(Endpoint, Route)> {
     let m = method;
     Some(match segs {
         ["oauth2", "token"] if m == "POST" => (Endpoint::Token, Route::Token),
-        ["oauth2", "token-info"] if m == "GET" || m == "POST" => (Endpoint::TokenInfo, Route::TokenInfo),
+        ["oauth2", "token-info"] if m == "GET" || m == "POST" => {
+            (Endpoint::TokenInfo, Route::TokenInfo)
+        }
         ["oauth2", "authorize"] if m == "GET" => (Endpoint::Authorize, Route::Authorize),
         ["jetpack.authorize", "1"] if m == "GET" => (Endpoint::Authorize, Route::JetpackAuthorize),
         ["rest", "v1" | "v1.1" | "v1.2", "me"] if m == "GET" => (Endpoint::Me, Route::Me),
-        ["rest", "v1.3", "jpphp", "provision"] if m == "POST" => (Endpoint::Provision, Route::Provision),
+        ["rest", "v1.3", "jpphp", "provision"] if m == "POST" => {
+            (Endpoint::Provision, Route::Provision)
+        }
         ["rest", "v1.3", "jpphp", "errors"] if m == "GET" => (Endpoint::Errors, Route::Errors),
         ["rest", "v1.3", "jpphp", "partner-keys", "new"] if m == "POST" => {
             (Endpoint::PartnerKeysNew, Route::KeysNew)
@@ -90,8 +109,51 @@ pub fn route(method: &str, segs: &[&str]) -> Option<(Endpoint, Route)> {
         ["rest", "v1.2", "jpphp", site, "status"] if m == "GET" => {
             (Endpoint::StatusV12, Route::StatusV12(site.to_string()))
         }
-        ["rest", "v1.3", "jpphp", site, "upgrade-paths"] if m == "GET" => {
-            (Endpoint::UpgradePaths, Route::UpgradePaths(site.to_string()))
+        ["rest", "v1.3", "jpphp", site, "upgrade-paths"] if m == "GET" => (
+            Endpoint::UpgradePaths,
+            Route::UpgradePaths(site.to_string()),
+        ),
+        ["wpcom", "v2", "jetpack-partners"] if m == "GET" => {
+            (Endpoint::Reporting, Route::PartnerInfo)
+        }
+        ["wpcom", "v2", "jetpack-partners", "activations"] if m == "GET" => {
+            (Endpoint::Reporting, Route::ActivationsSummary)
+        }
+        ["wpcom", "v2", "jetpack-partners", p, "key", k, "activations"] if m == "GET" => (
+            Endpoint::Reporting,
+            Route::Activations(p.to_string(), k.to_string()),
+        ),
+        ["wpcom", "v2", "jetpack-partners", p, "key", k, "stripe", "invoices"] if m == "GET" => (
+            Endpoint::Reporting,
+            Route::Invoices(p.to_string(), k.to_string()),
+        ),
+        ["wpcom", "v2", "jetpack-partners", p, "key", k, "stripe", "upcoming-invoice"]
+            if m == "GET" =>
+        {
+            (
+                Endpoint::Reporting,
+                Route::UpcomingInvoice(p.to_string(), k.to_string()),
+            )
+        }
+        ["wpcom", "v2", "jetpack-licensing", "license"] => match m {
+            "GET" => (Endpoint::Licensing, Route::LicenseStatus),
+            "POST" => (Endpoint::Licensing, Route::LicenseIssue),
+            "DELETE" => (Endpoint::Licensing, Route::LicenseRevoke),
+            _ => return None,
+        },
+        ["wpcom", "v2", "jetpack-licensing", "license", key, "site"] => match m {
+            "POST" => (Endpoint::Licensing, Route::LicenseAttach(key.to_string())),
+            "DELETE" => (Endpoint::Licensing, Route::LicenseDetach(key.to_string())),
+            _ => return None,
+        },
+        ["wpcom", "v2", "jetpack-licensing", "product-families"] if m == "GET" => {
+            (Endpoint::Licensing, Route::ProductFamilies)
+        }
+        ["wpcom", "v2", "jetpack-licensing", "partner"] if m == "GET" => {
+            (Endpoint::Licensing, Route::LicensingPartner)
+        }
+        ["wpcom", "v2", "jetpack-licensing", "site-connection"] if m == "POST" => {
+            (Endpoint::Licensing, Route::SiteConnection)
         }
         _ => return None,
     })
@@ -112,6 +174,19 @@ pub fn handle(ctx: &Ctx<'_>, route: Route) -> Reply {
         Route::Errors => Ok(jpphp::errors(ctx)),
         Route::KeysNew => keys::new_key(ctx),
         Route::KeysVerify => keys::verify(ctx),
+        Route::PartnerInfo => reporting::partner(ctx),
+        Route::Activations(p, k) => reporting::activations(ctx, &p, &k),
+        Route::ActivationsSummary => reporting::activations_summary(ctx),
+        Route::Invoices(p, k) => reporting::invoices(ctx, &p, &k),
+        Route::UpcomingInvoice(p, k) => reporting::upcoming_invoice(ctx, &p, &k),
+        Route::LicenseStatus => licensing::status(ctx),
+        Route::LicenseIssue => licensing::issue(ctx),
+        Route::LicenseRevoke => licensing::revoke(ctx),
+        Route::LicenseAttach(k) => licensing::attach(ctx, &k),
+        Route::LicenseDetach(k) => licensing::detach(ctx, &k),
+        Route::ProductFamilies => licensing::product_families(ctx),
+        Route::LicensingPartner => licensing::partner(ctx),
+        Route::SiteConnection => licensing::site_connection(ctx),
     };
     match result {
         Ok(r) => r,

@@ -30,17 +30,24 @@ pub fn user_email(partner_id: u64) -> String {
 
 /// Checks `client_id` and `client_secret`.
 fn client(ctx: &Ctx<'_>) -> Result<KeyRec> {
-    let id = ctx
-        .params
-        .non_empty("client_id")
-        .ok_or_else(|| oauth_err(400, "invalid_request", "The client_id parameter is missing."))?;
+    let id = ctx.params.non_empty("client_id").ok_or_else(|| {
+        oauth_err(
+            400,
+            "invalid_request",
+            "The client_id parameter is missing.",
+        )
+    })?;
     let secret = ctx.params.get("client_secret").unwrap_or("");
     ctx.shared.store.read(|st| {
         let key = st
             .key_by_client_id(id)
             .ok_or_else(|| oauth_err(400, "invalid_client", "Unknown client_id."))?;
         if secret.is_empty() {
-            return Err(oauth_err(400, "invalid_client", "The client_secret parameter is missing."));
+            return Err(oauth_err(
+                400,
+                "invalid_client",
+                "The client_secret parameter is missing.",
+            ));
         }
         if !constant_time_eq(key.client_secret.as_bytes(), secret.as_bytes()) {
             return Err(oauth_err(400, "invalid_client", "Incorrect client secret."));
@@ -56,7 +63,14 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn new_token(kind: TokenKind, client_id: &str, user_id: u64, blog_id: u64, scope: &str, ttl: Option<i64>) -> TokenRec {
+fn new_token(
+    kind: TokenKind,
+    client_id: &str,
+    user_id: u64,
+    blog_id: u64,
+    scope: &str,
+    ttl: Option<i64>,
+) -> TokenRec {
     let now = clock::now();
     TokenRec {
         token: ids::random_string(64),
@@ -80,7 +94,11 @@ fn blog_url(st: &State, blog_id: u64) -> serde_json::Value {
 /// `POST /oauth2/token`
 pub fn token(ctx: &Ctx<'_>) -> Result<Reply> {
     let grant = ctx.params.non_empty("grant_type").ok_or_else(|| {
-        oauth_err(400, "invalid_request", "The grant_type parameter is missing.")
+        oauth_err(
+            400,
+            "invalid_request",
+            "The grant_type parameter is missing.",
+        )
     })?;
     match grant {
         "client_credentials" => {
@@ -94,7 +112,14 @@ pub fn token(ctx: &Ctx<'_>) -> Result<Reply> {
                     ));
                 }
             }
-            let t = new_token(TokenKind::Partner, &key.client_id, 0, 0, "jetpack-partner", None);
+            let t = new_token(
+                TokenKind::Partner,
+                &key.client_id,
+                0,
+                0,
+                "jetpack-partner",
+                None,
+            );
             let access = t.token.clone();
             ctx.shared.store.write(|tx| tx.put(Event::Token(t)))?;
             Ok(Reply::ok(json!({
@@ -118,7 +143,11 @@ pub fn token(ctx: &Ctx<'_>) -> Result<Reply> {
                     .filter(|c| !c.used && c.client_id == key.client_id)
                     .cloned()
                     .ok_or_else(|| {
-                        oauth_err(400, "invalid_grant", "The authorization code is invalid or was already used.")
+                        oauth_err(
+                            400,
+                            "invalid_grant",
+                            "The authorization code is invalid or was already used.",
+                        )
                     })?;
                 if rec.redirect_uri != redirect_uri {
                     return Err(oauth_err(
@@ -127,7 +156,14 @@ pub fn token(ctx: &Ctx<'_>) -> Result<Reply> {
                         "The redirect_uri does not match the one the code was issued for.",
                     ));
                 }
-                let t = new_token(TokenKind::User, &key.client_id, rec.user_id, rec.blog_id, &rec.scope, None);
+                let t = new_token(
+                    TokenKind::User,
+                    &key.client_id,
+                    rec.user_id,
+                    rec.blog_id,
+                    &rec.scope,
+                    None,
+                );
                 let reply = json!({
                     "access_token": t.token,
                     "token_type": "bearer",
@@ -147,22 +183,31 @@ pub fn token(ctx: &Ctx<'_>) -> Result<Reply> {
                 oauth_err(400, "invalid_request", "The username parameter is missing.")
             })?;
             let password = ctx.params.get("password").unwrap_or("");
-            let (partner_id, user_id) = ctx.shared.store.read(|st| {
-                let p = st.partners.get(&key.partner_id);
-                p.map(|p| (p.id, p.user_id))
-            })
-            .ok_or_else(|| oauth_err(400, "invalid_client", "Unknown client_id."))?;
+            let (partner_id, user_id) = ctx
+                .shared
+                .store
+                .read(|st| {
+                    let p = st.partners.get(&key.partner_id);
+                    p.map(|p| (p.id, p.user_id))
+                })
+                .ok_or_else(|| oauth_err(400, "invalid_client", "Unknown client_id."))?;
             let name_ok = username.eq_ignore_ascii_case(&user_login(partner_id))
                 || username.eq_ignore_ascii_case(&user_email(partner_id))
                 || username == user_id.to_string();
-            if !name_ok || !constant_time_eq(password.as_bytes(), ctx.shared.user_password.as_bytes()) {
+            if !name_ok
+                || !constant_time_eq(password.as_bytes(), ctx.shared.user_password.as_bytes())
+            {
                 return Err(oauth_err(
                     400,
                     "invalid_grant",
                     "Incorrect username or password, or the user does not own this application.",
                 ));
             }
-            let scope = ctx.params.non_empty("scope").unwrap_or("global").to_string();
+            let scope = ctx
+                .params
+                .non_empty("scope")
+                .unwrap_or("global")
+                .to_string();
             let t = new_token(TokenKind::User, &key.client_id, user_id, 0, &scope, None);
             let access = t.token.clone();
             ctx.shared.store.write(|tx| tx.put(Event::Token(t)))?;
@@ -184,10 +229,13 @@ pub fn token(ctx: &Ctx<'_>) -> Result<Reply> {
 
 /// `GET /oauth2/token-info?client_id=..&token=..`
 pub fn token_info(ctx: &Ctx<'_>) -> Result<Reply> {
-    let client_id = ctx
-        .params
-        .non_empty("client_id")
-        .ok_or_else(|| oauth_err(400, "invalid_request", "The client_id parameter is missing."))?;
+    let client_id = ctx.params.non_empty("client_id").ok_or_else(|| {
+        oauth_err(
+            400,
+            "invalid_request",
+            "The client_id parameter is missing.",
+        )
+    })?;
     let token = ctx
         .params
         .non_empty("token")
@@ -196,7 +244,11 @@ pub fn token_info(ctx: &Ctx<'_>) -> Result<Reply> {
         let t = live_token(st, token)
             .ok_or_else(|| oauth_err(400, "invalid_token", "The token is invalid."))?;
         if t.client_id != client_id {
-            return Err(oauth_err(400, "invalid_token", "The token does not belong to this client."));
+            return Err(oauth_err(
+                400,
+                "invalid_token",
+                "The token does not belong to this client.",
+            ));
         }
         let mut v = json!({
             "client_id": t.client_id,
@@ -231,15 +283,29 @@ fn with_params(base: &str, sep: char, pairs: &[(&str, String)]) -> String {
 /// (unless refused with `deny=1` or `POST /__sandbox/authorize`).
 pub fn authorize(ctx: &Ctx<'_>) -> Result<Reply> {
     let q = &ctx.params;
-    let client_id = q
-        .non_empty("client_id")
-        .ok_or_else(|| oauth_err(400, "invalid_request", "The client_id parameter is missing."))?;
-    let redirect_uri = q
-        .non_empty("redirect_uri")
-        .ok_or_else(|| oauth_err(400, "invalid_request", "The redirect_uri parameter is missing."))?;
+    let client_id = q.non_empty("client_id").ok_or_else(|| {
+        oauth_err(
+            400,
+            "invalid_request",
+            "The client_id parameter is missing.",
+        )
+    })?;
+    let redirect_uri = q.non_empty("redirect_uri").ok_or_else(|| {
+        oauth_err(
+            400,
+            "invalid_request",
+            "The redirect_uri parameter is missing.",
+        )
+    })?;
     let lower = redirect_uri.to_ascii_lowercase();
-    if !(lower.starts_with("http://") || lower.starts_with("https://")) || redirect_uri.contains('#') {
-        return Err(oauth_err(400, "invalid_request", "The redirect_uri must be an absolute http(s) URL without a fragment."));
+    if !(lower.starts_with("http://") || lower.starts_with("https://"))
+        || redirect_uri.contains('#')
+    {
+        return Err(oauth_err(
+            400,
+            "invalid_request",
+            "The redirect_uri must be an absolute http(s) URL without a fragment.",
+        ));
     }
     let (key, user_id) = ctx.shared.store.read(|st| {
         let key = st
@@ -266,7 +332,10 @@ pub fn authorize(ctx: &Ctx<'_>) -> Result<Reply> {
     if q.flag("deny") || ctx.shared.deny_authorize.load(Ordering::SeqCst) {
         let mut p = vec![
             ("error", "access_denied".to_string()),
-            ("error_description", "The user denied access to your application.".to_string()),
+            (
+                "error_description",
+                "The user denied access to your application.".to_string(),
+            ),
         ];
         p.extend(state_param);
         return Ok(Reply::redirect(&with_params(
@@ -277,15 +346,31 @@ pub fn authorize(ctx: &Ctx<'_>) -> Result<Reply> {
     }
     let blog_id = match q.non_empty("blog") {
         None => 0,
-        Some(b) => ctx.shared.store.read(|st| match parse_ref(b) {
-            SiteRef::BlogId(id) => st.sites.contains_key(&id).then_some(id),
-            SiteRef::Identifier(ident) => st.site_by_ident(&ident).map(|s| s.blog_id),
-        })
-        .ok_or_else(|| oauth_err(400, "invalid_request", "The blog parameter names no known site."))?,
+        Some(b) => ctx
+            .shared
+            .store
+            .read(|st| match parse_ref(b) {
+                SiteRef::BlogId(id) => st.sites.contains_key(&id).then_some(id),
+                SiteRef::Identifier(ident) => st.site_by_ident(&ident).map(|s| s.blog_id),
+            })
+            .ok_or_else(|| {
+                oauth_err(
+                    400,
+                    "invalid_request",
+                    "The blog parameter names no known site.",
+                )
+            })?,
     };
     let scope = q.non_empty("scope").unwrap_or("global").to_string();
     if implicit {
-        let t = new_token(TokenKind::User, &key.client_id, user_id, blog_id, &scope, Some(IMPLICIT_TTL));
+        let t = new_token(
+            TokenKind::User,
+            &key.client_id,
+            user_id,
+            blog_id,
+            &scope,
+            Some(IMPLICIT_TTL),
+        );
         let mut p = vec![
             ("access_token", t.token.clone()),
             ("expires_in", IMPLICIT_TTL.to_string()),
@@ -317,10 +402,13 @@ pub fn authorize(ctx: &Ctx<'_>) -> Result<Reply> {
 /// the page a site owner visits to connect the site (the `next_url` of a
 /// provision that needs authorisation). Visiting it connects the site.
 pub fn jetpack_authorize(ctx: &Ctx<'_>) -> Result<Reply> {
-    let site = ctx
-        .params
-        .non_empty("site")
-        .ok_or_else(|| Failure::Reply(Reply::raw(400, "text/html; charset=utf-8", b"<p>Missing site.</p>\n".to_vec())))?;
+    let site = ctx.params.non_empty("site").ok_or_else(|| {
+        Failure::Reply(Reply::raw(
+            400,
+            "text/html; charset=utf-8",
+            b"<p>Missing site.</p>\n".to_vec(),
+        ))
+    })?;
     if ctx.shared.deny_authorize.load(Ordering::SeqCst) || ctx.params.flag("deny") {
         return Ok(Reply::raw(
             403,
@@ -336,7 +424,10 @@ pub fn jetpack_authorize(ctx: &Ctx<'_>) -> Result<Reply> {
             .read(|st| st.sites.get(&id).map(|s| s.identifier.clone()))
             .unwrap_or_default(),
     };
-    let url = ctx.shared.store.write(|tx| jpphp::connect_site(tx, &ident, None))?;
+    let url = ctx
+        .shared
+        .store
+        .write(|tx| jpphp::connect_site(tx, &ident, None))?;
     match url {
         Some(siteurl) => {
             let sso = jpphp::sso_url(&siteurl);
@@ -346,7 +437,11 @@ pub fn jetpack_authorize(ctx: &Ctx<'_>) -> Result<Reply> {
                 html_escape(&siteurl),
                 html_escape(&sso)
             );
-            Ok(Reply::raw(200, "text/html; charset=utf-8", page.into_bytes()))
+            Ok(Reply::raw(
+                200,
+                "text/html; charset=utf-8",
+                page.into_bytes(),
+            ))
         }
         None => Ok(Reply::raw(
             404,

@@ -10,15 +10,19 @@ INCDIR   ?= $(PREFIX)/include
 BINDIR   ?= $(PREFIX)/bin
 PCDIR    ?= $(LIBDIR)/pkgconfig
 DESTDIR  ?=
-CBINDGEN ?= cbindgen
+CBINDGEN ?= $(shell command -v cbindgen || echo $(HOME)/.cargo/bin/cbindgen)
 RELEASE  := target/release
 VERSION  := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 SOVERSION := 0
 
-.PHONY: all build header check-header lint test test-rust test-c test-php test-python \
+.PHONY: all deps build header check-header lint test test-rust test-c test-php test-python \
         test-bench-smoke demo install uninstall clean
 
 all: build
+
+# Prerequisites of the demo and the tests (PHP with FFI, PHPUnit, valgrind, pytest, cbindgen...).
+deps:
+	bash scripts/install-deps.sh
 
 build:
 	$(CARGO) build --release --workspace
@@ -52,13 +56,17 @@ test-python: build
 test-bench-smoke: build
 	bash bench/run.sh --smoke
 
-test: lint check-header build test-rust test-c test-php test-python test-bench-smoke
+test: deps lint check-header build test-rust test-c test-php test-python test-bench-smoke
 	@echo "all test suites passed"
 
-demo: build
+demo: deps build
 	bash examples/run-demo.sh
 
 install: build
+
+# Prerequisites of the demo and the tests (PHP with FFI, PHPUnit, valgrind, pytest, cbindgen...).
+deps:
+	bash scripts/install-deps.sh
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PCDIR)
 	install -m 0755 $(RELEASE)/libjetpack_partner.so $(DESTDIR)$(LIBDIR)/libjetpack_partner.so.$(VERSION)
 	ln -sf libjetpack_partner.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libjetpack_partner.so.$(SOVERSION)

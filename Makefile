@@ -63,10 +63,6 @@ demo: deps build
 	bash examples/run-demo.sh
 
 install: build
-
-# Prerequisites of the demo and the tests (PHP with FFI, PHPUnit, valgrind, pytest, cbindgen...).
-deps:
-	bash scripts/install-deps.sh
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PCDIR)
 	install -m 0755 $(RELEASE)/libjetpack_partner.so $(DESTDIR)$(LIBDIR)/libjetpack_partner.so.$(VERSION)
 	ln -sf libjetpack_partner.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libjetpack_partner.so.$(SOVERSION)

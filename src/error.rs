@@ -66,8 +66,11 @@ impl ErrorKind {
 }
 
 /// A failed call.
+#[derive(Clone, PartialEq)]
+pub struct Error(Box<Inner>);
+
 #[derive(Clone, Debug, PartialEq)]
-pub struct Error {
+struct Inner {
     kind: ErrorKind,
     code: String,
     message: String,
@@ -78,14 +81,14 @@ pub struct Error {
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error {
+        Error(Box::new(Inner {
             kind,
             code: kind.code().to_string(),
             message: message.into(),
             http_status: None,
             attempts: 0,
             body: None,
-        }
+        }))
     }
 
     /// `invalid_argument` naming the field: the message reads `"<field>: <problem>"`.
@@ -99,14 +102,14 @@ impl Error {
         message: impl Into<String>,
         http_status: u16,
     ) -> Self {
-        Error {
+        Error(Box::new(Inner {
             kind: ErrorKind::Api,
             code: code.into(),
             message: message.into(),
             http_status: Some(http_status),
             attempts: 0,
             body: None,
-        }
+        }))
     }
 
     pub(crate) fn internal(message: impl Into<String>) -> Self {
@@ -114,65 +117,78 @@ impl Error {
     }
 
     pub(crate) fn with_http_status(mut self, status: u16) -> Self {
-        self.http_status = Some(status);
+        self.0.http_status = Some(status);
         self
     }
 
     pub(crate) fn with_body(mut self, body: Option<Value>) -> Self {
-        self.body = body;
+        self.0.body = body;
         self
     }
 
     pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
-        self.attempts = attempts;
+        self.0.attempts = attempts;
         self
     }
 
     pub(crate) fn map_message(mut self, f: impl FnOnce(&str) -> String) -> Self {
-        self.message = f(&self.message);
+        self.0.message = f(&self.0.message);
         self
     }
 
     /// The class of the failure.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The stable error code: the server's own code for [`ErrorKind::Api`], else the client's
     /// (`invalid_argument`, `transport_error`, `timeout`, `tls_error`, `invalid_response`,
     /// `response_too_large`, `outcome_unknown`, `token_error`, `internal`).
     pub fn code(&self) -> &str {
-        &self.code
+        &self.0.code
     }
 
     /// What happened and what to do, for a person. Never contains a secret.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The HTTP status of the reply that caused the error, if one was read.
     pub fn http_status(&self) -> Option<u16> {
-        self.http_status
+        self.0.http_status
     }
 
     /// HTTP attempts made to the operation's endpoint (the token request is not counted).
     pub fn attempts(&self) -> u32 {
-        self.attempts
+        self.0.attempts
     }
 
     /// The server's error reply when it was JSON.
     pub fn body(&self) -> Option<&Value> {
-        self.body.as_ref()
+        self.0.body.as_ref()
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)?;
-        if let Some(status) = self.http_status {
+        write!(f, "{}: {}", self.0.code, self.0.message)?;
+        if let Some(status) = self.0.http_status {
             write!(f, " (HTTP {status})")?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.0.kind)
+            .field("code", &self.0.code)
+            .field("message", &self.0.message)
+            .field("http_status", &self.0.http_status)
+            .field("attempts", &self.0.attempts)
+            .field("body", &self.0.body)
+            .finish()
     }
 }
 

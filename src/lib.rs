@@ -14,11 +14,12 @@
 //! # Ok::<(), jetpack_partner::Error>(())
 //! ```
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod client;
 mod config;
 mod error;
+pub mod ffi;
 mod operations;
 mod options;
 mod punycode;

@@ -1,0 +1,185 @@
+//! `jp_response`: the outcome of one operation, and its getters.
+
+use std::ffi::{c_char, CString};
+use std::ptr;
+
+use super::client::c_text;
+use super::jp_code;
+use super::macros::ffi_boundary;
+use crate::client::Reply;
+use crate::error::Error;
+
+/// The outcome of one operation (opaque): success flag, the server's JSON, error code and message,
+/// HTTP status, attempts. Immutable once returned; release it with `jp_response_free`.
+pub struct jp_response {
+    code: jp_code,
+    json: Option<CString>,
+    error_code: Option<CString>,
+    error_message: Option<CString>,
+    http_status: u16,
+    attempts: u32,
+}
+
+impl jp_response {
+    pub(crate) fn from_result(result: &Result<Reply, Error>) -> jp_response {
+        match result {
+            Ok(reply) => jp_response {
+                code: jp_code::JP_OK,
+                json: Some(c_text(&reply.body.to_string())),
+                error_code: None,
+                error_message: None,
+                http_status: reply.http_status,
+                attempts: reply.attempts,
+            },
+            Err(e) => jp_response {
+                code: e.kind().into(),
+                json: e.body().map(|b| c_text(&b.to_string())),
+                error_code: Some(c_text(e.code())),
+                error_message: Some(c_text(e.message())),
+                http_status: e.http_status().unwrap_or(0),
+                attempts: e.attempts(),
+            },
+        }
+    }
+}
+
+/// Hands an operation's outcome to the caller: writes a new `jp_response` to `*out` when `out` is not
+/// NULL, and returns the code.
+///
+/// # Safety
+/// `out` is NULL or writable.
+pub(crate) unsafe fn deliver(out: *mut *mut jp_response, result: Result<Reply, Error>) -> jp_code {
+    let response = jp_response::from_result(&result);
+    let code = response.code;
+    if !out.is_null() {
+        // SAFETY: out is writable per the contract.
+        unsafe { *out = Box::into_raw(Box::new(response)) };
+    }
+    code
+}
+
+/// # Safety
+/// `r` is NULL or a live response.
+unsafe fn get<'a>(r: *const jp_response) -> Option<&'a jp_response> {
+    // SAFETY: NULL or live per the contract.
+    unsafe { r.as_ref() }
+}
+
+fn borrowed(text: &Option<CString>) -> *const c_char {
+    text.as_ref().map_or(ptr::null(), |t| t.as_ptr())
+}
+
+/// The operation's result code (`JP_OK` on success). NULL gives `JP_INVALID_ARGUMENT`.
+///
+/// Thread safety: a response may be read from any thread, by several at once.
+///
+/// # Safety
+/// `r` is NULL or a live response.
+#[no_mangle]
+pub unsafe extern "C" fn jp_response_code(r: *const jp_response) -> jp_code {
+    ffi_boundary!(jp_code::JP_INTERNAL, {
+        // SAFETY: r per the contract.
+        unsafe { get(r) }.map_or(jp_code::JP_INVALID_ARGUMENT, |r| r.code)
+    })
+}
+
+/// Whether the operation succeeded. NULL gives false.
+///
+/// # Safety
+/// `r` is NULL or a live response.
+#[no_mangle]
+pub unsafe extern "C" fn jp_response_ok(r: *const jp_response) -> bool {
+    ffi_boundary!(false, {
+        // SAFETY: r per the contract.
+        unsafe { get(r) }.is_some_and(|r| r.code == jp_code::JP_OK)
+    })
+}
+
+/// On success: the server's reply, whole, as a JSON text (members in the server's order). On failure:
+/// the server's error body when it was JSON (e.g. `{"error": "invalid_plan", "message": ...}`), else
+/// NULL. NULL for a NULL response.
+///
+/// Ownership: borrowed from the response; valid until `jp_response_free(r)`; never free it. The reply
+/// of `jp_partner_key_new` holds the new key's `client_secret`: treat it as a secret.
+///
+/// # Safety
+/// `r` is NULL or a live response.
+#[no_mangle]
+pub unsafe extern "C" fn jp_response_json(r: *const jp_response) -> *const c_char {
+    ffi_boundary!(ptr::null(), {
+        // SAFETY: r per the contract.
+        unsafe { get(r) }.map_or(ptr::null(), |r| borrowed(&r.json))
+    })
+}
+
+/// NULL on success; otherwise the stable error code: the server's own (`invalid_plan`,
+/// `invalid_blog`...) for `JP_API_ERROR`, else the client's (`invalid_argument`, `transport_error`,
+/// `timeout`, `tls_error`, `invalid_response`, `response_too_large`, `outcome_unknown`, `token_error`,
+/// `internal`).
+///
+/// Ownership: borrowed from the response; valid until `jp_response_free(r)`.
+///
+/// # Safety
+/// `r` is NULL or a live response.
+#[no_mangle]
+pub unsafe extern "C" fn jp_response_error_code(r: *const jp_response) -> *const c_char {
+    ffi_boundary!(ptr::null(), {
+        // SAFETY: r per the contract.
+        unsafe { get(r) }.map_or(ptr::null(), |r| borrowed(&r.error_code))
+    })
+}
+
+/// NULL on success; otherwise what happened and what to do, for a person (never contains the secret
+/// or a token). For `invalid_argument` it starts with the argument's name (`"siteurl: ..."`).
+///
+/// Ownership: borrowed from the response; valid until `jp_response_free(r)`.
+///
+/// # Safety
+/// `r` is NULL or a live response.
+#[no_mangle]
+pub unsafe extern "C" fn jp_response_error_message(r: *const jp_response) -> *const c_char {
+    ffi_boundary!(ptr::null(), {
+        // SAFETY: r per the contract.
+        unsafe { get(r) }.map_or(ptr::null(), |r| borrowed(&r.error_message))
+    })
+}
+
+/// The HTTP status of the reply the outcome comes from; 0 if no HTTP reply was read (argument
+/// errors, connection failures, time limits) or for a NULL response.
+///
+/// # Safety
+/// `r` is NULL or a live response.
+#[no_mangle]
+pub unsafe extern "C" fn jp_response_http_status(r: *const jp_response) -> u16 {
+    ffi_boundary!(0, {
+        // SAFETY: r per the contract.
+        unsafe { get(r) }.map_or(0, |r| r.http_status)
+    })
+}
+
+/// HTTP attempts made to the operation's endpoint (retries and the repeat after a token refresh
+/// included, the token request not counted); 0 when nothing was sent or for a NULL response.
+///
+/// # Safety
+/// `r` is NULL or a live response.
+#[no_mangle]
+pub unsafe extern "C" fn jp_response_attempts(r: *const jp_response) -> u32 {
+    ffi_boundary!(0, {
+        // SAFETY: r per the contract.
+        unsafe { get(r) }.map_or(0, |r| r.attempts)
+    })
+}
+
+/// Releases a response and every string borrowed from it. NULL is a no-op.
+///
+/// # Safety
+/// `r` is NULL or a response returned by an operation and not freed before.
+#[no_mangle]
+pub unsafe extern "C" fn jp_response_free(r: *mut jp_response) {
+    ffi_boundary!((), {
+        if !r.is_null() {
+            // SAFETY: created by Box::into_raw in deliver() and not freed before.
+            drop(unsafe { Box::from_raw(r) });
+        }
+    })
+}

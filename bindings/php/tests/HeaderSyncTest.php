@@ -87,8 +87,14 @@ final class HeaderSyncTest extends TestCase
         }
     }
 
-    public function testVersionMacroMatchesTheBinding(): void
+    public function testVersionMacrosMatchTheBinding(): void
     {
-        $this->assertMatchesRegularExpression('~#define\s+JP_VERSION\s+"' . preg_quote(Library::BINDING_VERSION, '~') . '"~', self::header());
+        $header = self::header();
+        [$major, $minor] = explode('.', Library::BINDING_VERSION);
+        $this->assertMatchesRegularExpression('~#define\s+JP_VERSION_MAJOR\s+' . $major . '\b~', $header);
+        $this->assertMatchesRegularExpression('~#define\s+JP_VERSION_MINOR\s+' . $minor . '\b~', $header);
+        if (preg_match('~#define\s+JP_VERSION\s+"([^"]*)"~', $header, $m) === 1) {
+            $this->assertStringStartsWith("$major.$minor.", $m[1]);
+        }
     }
 }

@@ -237,7 +237,7 @@ abstract class ClientTestCase extends TestCase
         $e = $this->thrown(InvalidArgumentException::class, function () {
             $this->client(['api_base' => 'http://public-api.wordpress.com'])->status('example.com');
         });
-        $this->assertStringContainsString('api_base', $e->getMessage());
+        $this->assertStringStartsWith('api_base: ', $e->getMessage());
     }
 
     public function testTimeout(): void
@@ -307,6 +307,57 @@ abstract class ClientTestCase extends TestCase
         Sandbox::fault(['endpoint' => 'status', 'site' => substr($site, 8), 'kind' => 'status', 'status' => 503, 'count' => 1]);
         $status = $this->client(['max_attempts' => 3])->status($site);
         $this->assertArrayHasKey('products', $status);
+    }
+
+    public function testThroughAProxy(): void
+    {
+        $binary = Proxy::binary();
+        if ($binary === null) {
+            $this->markTestSkipped('tinyproxy is not installed');
+        }
+        $proxy = new Proxy($binary);
+        try {
+            $reply = $this->client(['proxy' => $proxy->url()])->provision('admin', Sandbox::uniqueSite('proxy'), 'premium');
+            $this->assertTrue($reply['success']);
+            $port = (string) parse_url(Sandbox::url(), PHP_URL_PORT);
+            $this->assertMatchesRegularExpression('/(CONNECT|GET|POST) \S*127\.0\.0\.1:' . $port . '/', $proxy->log());
+        } finally {
+            $proxy->stop();
+        }
+    }
+
+    public function testUnreachableProxyIsATransportError(): void
+    {
+        $port = Sandbox::closedPort();
+        $e = $this->thrown(TransportException::class, fn () => $this->client(['proxy' => "http://127.0.0.1:$port", 'max_attempts' => 1])->provision('admin', Sandbox::uniqueSite()));
+        $this->assertSame('transport_error', $e->getErrorCode());
+    }
+
+    public function testUnreadableCaBundleIsInvalid(): void
+    {
+        $e = $this->thrown(InvalidArgumentException::class, function () {
+            $this->client(['ca_bundle' => '/nonexistent/ca.pem'])->provision('admin', Sandbox::uniqueSite());
+        });
+        $this->assertStringStartsWith('ca_bundle: ', $e->getMessage());
+    }
+
+    public function testHtmlErrorPageLeavesTheOutcomeUnknown(): void
+    {
+        $site = Sandbox::uniqueSite('html');
+        Sandbox::fault(['endpoint' => 'provision', 'site' => substr($site, 8), 'kind' => 'html', 'status' => 502, 'count' => 0]);
+        $e = $this->thrown(TransportException::class, fn () => $this->client(['max_attempts' => 1])->provision('admin', $site, 'premium'));
+        $this->assertSame('outcome_unknown', $e->getErrorCode());
+        $this->assertSame(502, $e->getHttpStatus());
+    }
+
+    public function testSlowReplyTimesOut(): void
+    {
+        $site = Sandbox::uniqueSite('slow');
+        Sandbox::fault(['endpoint' => 'provision', 'site' => substr($site, 8), 'kind' => 'slow_body', 'delay_ms' => 500, 'count' => 0]);
+        $start = microtime(true);
+        $e = $this->thrown(TransportException::class, fn () => $this->client(['timeout' => 1, 'max_attempts' => 1])->provision('admin', $site, 'premium'));
+        $this->assertContains($e->getErrorCode(), ['timeout', 'outcome_unknown']);
+        $this->assertLessThan(5, microtime(true) - $start);
     }
 
     public function testEveryExceptionIsAJetpackPartnerException(): void

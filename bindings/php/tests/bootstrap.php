@@ -13,6 +13,7 @@ require __DIR__ . '/Sandbox.php';
 require __DIR__ . '/Env.php';
 require __DIR__ . '/ClientTestCase.php';
 require __DIR__ . '/FastCgi.php';
+require __DIR__ . '/Proxy.php';
 
 JetpackPartner\Tests\Env::init();
 JetpackPartner\Tests\Sandbox::start(JetpackPartner\Tests\Env::sandbox());

@@ -186,8 +186,12 @@ final class FfiBackend implements Backend
     private function setupError(int $code, string $field): Exception
     {
         $detail = self::str($this->ffi->jp_last_error_message());
-        $message = $detail ?? ($field . ': refused by the library');
         $name = $code === Library::JP_INVALID_ARGUMENT ? 'invalid_argument' : 'internal';
+        if ($detail !== null && str_starts_with($detail, $name . ': ')) {
+            // The detail may lead with the code; the message names the field first.
+            $detail = substr($detail, strlen($name) + 2);
+        }
+        $message = $detail ?? ($field . ': refused by the library');
         return Errors::make($name, $message);
     }
 }

@@ -20,6 +20,8 @@ mod client;
 mod config;
 mod error;
 pub mod ffi;
+#[doc(hidden)]
+pub mod fuzzing;
 mod operations;
 mod options;
 mod punycode;

@@ -20,16 +20,25 @@ fn status_fault_with_retry_after_is_not_processed() {
     let sb = start();
     let u = sb.url();
     let t = token(u);
-    fault(u, json!({"endpoint": "provision", "kind": "status", "status": 503, "retry_after": 7}));
+    fault(
+        u,
+        json!({"endpoint": "provision", "kind": "status", "status": 503, "retry_after": 7}),
+    );
     let r = provision(u, &t, "https://f1.example", Some("premium"));
     assert_eq!(r.status, 503);
     assert_eq!(r.header("Retry-After"), Some("7"));
     assert_eq!(r.json()["error"], "sandbox_fault");
     assert!(!provisioned(u, &t, "f1.example"));
     // count defaults to 1.
-    assert_eq!(provision(u, &t, "https://f1.example", Some("premium")).status, 200);
+    assert_eq!(
+        provision(u, &t, "https://f1.example", Some("premium")).status,
+        200
+    );
     for s in [500, 502, 504, 429] {
-        fault(u, json!({"endpoint": "status", "kind": "status", "status": s}));
+        fault(
+            u,
+            json!({"endpoint": "status", "kind": "status", "status": s}),
+        );
         assert_eq!(status(u, &t, "f1.example").status, s);
     }
     // Faulted requests are counted.
@@ -59,7 +68,10 @@ fn refuse_token_once() {
     assert_eq!(r.status, 403);
     assert_eq!(r.json()["error"], "invalid_token");
     // The token stays refused; a new one works.
-    assert_eq!(provision(u, &t, "https://rt.example", None).json()["error"], "invalid_token");
+    assert_eq!(
+        provision(u, &t, "https://rt.example", None).json()["error"],
+        "invalid_token"
+    );
     let t2 = token(u);
     assert_eq!(provision(u, &t2, "https://rt.example", None).status, 200);
 }
@@ -69,7 +81,10 @@ fn delay_then_processed() {
     let sb = start();
     let u = sb.url();
     let t = token(u);
-    fault(u, json!({"endpoint": "provision", "kind": "delay", "delay_ms": 300}));
+    fault(
+        u,
+        json!({"endpoint": "provision", "kind": "delay", "delay_ms": 300}),
+    );
     let start = Instant::now();
     assert_eq!(provision(u, &t, "https://dl.example", None).status, 200);
     assert!(start.elapsed() >= Duration::from_millis(300));
@@ -81,19 +96,33 @@ fn slow_headers_and_slow_body() {
     let sb = start();
     let u = sb.url();
     let t = token(u);
-    fault(u, json!({"endpoint": "status", "kind": "slow_headers", "delay_ms": 2}));
+    fault(
+        u,
+        json!({"endpoint": "status", "kind": "slow_headers", "delay_ms": 2}),
+    );
     provision(u, &t, "https://sl.example", None);
     let start = Instant::now();
     let r = status(u, &t, "sl.example");
     assert_eq!(r.status, 200);
     // ~100 head bytes, 2 ms each.
-    assert!(start.elapsed() >= Duration::from_millis(150), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() >= Duration::from_millis(150),
+        "{:?}",
+        start.elapsed()
+    );
 
-    fault(u, json!({"endpoint": "status", "kind": "slow_body", "delay_ms": 5}));
+    fault(
+        u,
+        json!({"endpoint": "status", "kind": "slow_body", "delay_ms": 5}),
+    );
     let start = Instant::now();
     let r = status(u, &t, "sl.example");
     assert_eq!(r.json()["blog"]["is_connected"], false);
-    assert!(start.elapsed() >= Duration::from_millis(5 * 50), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() >= Duration::from_millis(5 * 50),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[test]
@@ -106,8 +135,15 @@ fn reset_mid_body_after_processing() {
         u,
         "POST",
         "/rest/v1.3/jpphp/provision",
-        &[("Authorization", &format!("Bearer {t}")), ("Content-Type", "application/x-www-form-urlencoded")],
-        &form(&[("siteurl", "https://rs.example"), ("local_user", "a"), ("plan", "premium")]),
+        &[
+            ("Authorization", &format!("Bearer {t}")),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        &form(&[
+            ("siteurl", "https://rs.example"),
+            ("local_user", "a"),
+            ("plan", "premium"),
+        ]),
     );
     assert!(r.is_err(), "expected a broken response");
     // It was processed.
@@ -125,17 +161,26 @@ fn invalid_truncated_and_oversized_bodies() {
     assert!(serde_json::from_slice::<serde_json::Value>(&r.body).is_err());
     assert!(provisioned(u, &t, "ij.example"));
 
-    fault(u, json!({"endpoint": "provision", "kind": "truncated_json"}));
+    fault(
+        u,
+        json!({"endpoint": "provision", "kind": "truncated_json"}),
+    );
     let r = provision(u, &t, "https://tj.example", None);
     assert_eq!(r.status, 200);
     let full = provision(u, &t, "https://tj.example", None);
     assert_eq!(r.body.len(), full.body.len() / 2);
-    assert_eq!(r.header("Content-Length").unwrap(), r.body.len().to_string());
+    assert_eq!(
+        r.header("Content-Length").unwrap(),
+        r.body.len().to_string()
+    );
     assert!(serde_json::from_slice::<serde_json::Value>(&r.body).is_err());
     assert!(r.text().starts_with("{\"success\":true"));
     assert!(provisioned(u, &t, "tj.example"));
 
-    fault(u, json!({"endpoint": "status", "kind": "oversized", "size": 100000}));
+    fault(
+        u,
+        json!({"endpoint": "status", "kind": "oversized", "size": 100000}),
+    );
     let r = status(u, &t, "tj.example");
     assert_eq!(r.status, 200);
     assert_eq!(r.body.len(), 100000);
@@ -154,7 +199,10 @@ fn close_without_reply_is_not_processed() {
         u,
         "POST",
         "/rest/v1.3/jpphp/provision",
-        &[("Authorization", &format!("Bearer {t}")), ("Content-Type", "application/x-www-form-urlencoded")],
+        &[
+            ("Authorization", &format!("Bearer {t}")),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
         &form(&[("siteurl", "https://cl.example"), ("local_user", "a")]),
     );
     assert!(r.is_err());
@@ -167,24 +215,48 @@ fn targeting_counts_and_clearing() {
     let u = sb.url();
     let t = token(u);
     // Site filter.
-    fault(u, json!({"endpoint": "*", "site": "target.example", "kind": "status", "status": 500, "count": 2}));
+    fault(
+        u,
+        json!({"endpoint": "*", "site": "target.example", "kind": "status", "status": 500, "count": 2}),
+    );
     assert_eq!(provision(u, &t, "https://other.example", None).status, 200);
     assert_eq!(provision(u, &t, "https://target.example", None).status, 500);
     assert_eq!(status(u, &t, "target.example").status, 500);
     assert_eq!(provision(u, &t, "https://target.example", None).status, 200);
     // count 0: until cleared.
-    fault(u, json!({"endpoint": "status", "kind": "status", "status": 503, "count": 0}));
+    fault(
+        u,
+        json!({"endpoint": "status", "kind": "status", "status": 503, "count": 0}),
+    );
     for _ in 0..5 {
         assert_eq!(status(u, &t, "target.example").status, 503);
     }
-    assert_eq!(get(u, "/__sandbox/faults", None).json()["faults"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        get(u, "/__sandbox/faults", None).json()["faults"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     let r = request(u, "DELETE", "/__sandbox/faults", &[], b"");
     assert_eq!(r.json(), json!({"ok": true}));
     assert_eq!(status(u, &t, "target.example").status, 200);
     // Endpoint filter: a token fault does not hit provision.
-    fault(u, json!({"endpoint": "token", "kind": "status", "status": 500}));
+    fault(
+        u,
+        json!({"endpoint": "token", "kind": "status", "status": 500}),
+    );
     assert_eq!(provision(u, &t, "https://x.example", None).status, 200);
-    let r = post_form(u, "/oauth2/token", None, &[("grant_type", "client_credentials"), ("client_id", ID), ("client_secret", SECRET)]);
+    let r = post_form(
+        u,
+        "/oauth2/token",
+        None,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", ID),
+            ("client_secret", SECRET),
+        ],
+    );
     assert_eq!(r.status, 500);
 }
 
@@ -192,7 +264,13 @@ fn targeting_counts_and_clearing() {
 fn bad_fault_specs_are_refused() {
     let sb = start();
     let u = sb.url();
-    for spec in [json!({"kind": "explode"}), json!({"endpoint": "nope", "kind": "status"}), json!({"endpoint": "provision"}), json!([1]), json!({"kind": "status", "status": 1000})] {
+    for spec in [
+        json!({"kind": "explode"}),
+        json!({"endpoint": "nope", "kind": "status"}),
+        json!({"endpoint": "provision"}),
+        json!([1]),
+        json!({"kind": "status", "status": 1000}),
+    ] {
         let r = send_json(u, "POST", "/__sandbox/faults", None, &spec);
         assert_eq!(r.status, 400, "{spec}");
     }
@@ -210,8 +288,14 @@ fn stats_count_and_reset() {
     get(u, "/__sandbox/health", None);
     let s = stats(u);
     assert_eq!(s["total"], 3);
-    assert_eq!(s["requests"], json!({"token": 1, "provision": 1, "unknown": 1}));
-    assert_eq!(control(u, "POST", "stats/reset", &json!({})), json!({"ok": true}));
+    assert_eq!(
+        s["requests"],
+        json!({"token": 1, "provision": 1, "unknown": 1})
+    );
+    assert_eq!(
+        control(u, "POST", "stats/reset", &json!({})),
+        json!({"ok": true})
+    );
     assert_eq!(stats(u)["total"], 0);
 }
 
@@ -220,10 +304,20 @@ fn keep_alive_survives_a_slow_fault_on_another_connection() {
     let sb = start();
     let u = sb.url();
     let t = token(u);
-    fault(u, json!({"endpoint": "status", "kind": "delay", "delay_ms": 1500}));
+    fault(
+        u,
+        json!({"endpoint": "status", "kind": "delay", "delay_ms": 1500}),
+    );
     provision(u, &t, "https://ka.example", None);
     let mut slow = TcpStream::connect(host_port(u)).unwrap();
-    slow.write_all(&build_request("GET", "/rest/v1.4/jpphp/ka.example/status", &[("Authorization", &format!("Bearer {t}"))], b"", true)).unwrap();
+    slow.write_all(&build_request(
+        "GET",
+        "/rest/v1.4/jpphp/ka.example/status",
+        &[("Authorization", &format!("Bearer {t}"))],
+        b"",
+        true,
+    ))
+    .unwrap();
     // Meanwhile other requests are served at once.
     let start = Instant::now();
     assert_eq!(get(u, "/rest/v1.3/jpphp/errors", None).status, 200);

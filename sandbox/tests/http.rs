@@ -14,14 +14,36 @@ fn envelope_and_pretty_on_every_kind_of_endpoint() {
     // An error, enveloped: 200 with the real status inside.
     let r = provision(u, &t, "https://e.example", Some("bogus"));
     assert_eq!(r.status, 400);
-    let r = post_form(u, "/rest/v1.3/jpphp/provision?http_envelope=1", Some(&t), &[("siteurl", "https://e.example"), ("local_user", "a"), ("plan", "bogus")]);
+    let r = post_form(
+        u,
+        "/rest/v1.3/jpphp/provision?http_envelope=1",
+        Some(&t),
+        &[
+            ("siteurl", "https://e.example"),
+            ("local_user", "a"),
+            ("plan", "bogus"),
+        ],
+    );
     assert_eq!(r.status, 200);
     let v = r.json();
     assert_eq!(v["code"], 400);
     assert_eq!(v["body"]["error"], "invalid_plan");
-    assert!(v["headers"].as_array().unwrap().iter().any(|h| h["name"] == "Content-Type"));
+    assert!(v["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["name"] == "Content-Type"));
     // `t` and `true` spellings; token endpoint too.
-    let r = post_form(u, "/oauth2/token?http_envelope=t", None, &[("grant_type", "client_credentials"), ("client_id", ID), ("client_secret", "bad")]);
+    let r = post_form(
+        u,
+        "/oauth2/token?http_envelope=t",
+        None,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", ID),
+            ("client_secret", "bad"),
+        ],
+    );
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["code"], 400);
     assert_eq!(r.json()["body"]["error"], "invalid_client");
@@ -30,9 +52,17 @@ fn envelope_and_pretty_on_every_kind_of_endpoint() {
     let user = user_token(u);
     let r = get(u, "/wpcom/v2/jetpack-partners?http_envelope=1", Some(&user));
     assert_eq!(r.json()["body"]["id"], 12345);
-    let r = get(u, "/wpcom/v2/jetpack-licensing/product-families?http_envelope=1", Some(&t));
+    let r = get(
+        u,
+        "/wpcom/v2/jetpack-licensing/product-families?http_envelope=1",
+        Some(&t),
+    );
     assert_eq!(r.json()["code"], 200);
-    assert!(r.json()["headers"].as_array().unwrap().iter().any(|h| h["name"] == "X-Jetpack-Request-Id"));
+    assert!(r.json()["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["name"] == "X-Jetpack-Request-Id"));
 
     // pretty
     let compact = get(u, "/rest/v1.3/jpphp/errors", None);
@@ -40,7 +70,11 @@ fn envelope_and_pretty_on_every_kind_of_endpoint() {
     assert!(!compact.text().contains('\n'));
     assert!(pretty.text().contains("\n  "));
     assert_eq!(compact.json(), pretty.json());
-    let both = get(u, "/rest/v1.3/jpphp/errors?pretty=true&http_envelope=1", None);
+    let both = get(
+        u,
+        "/rest/v1.3/jpphp/errors?pretty=true&http_envelope=1",
+        None,
+    );
     assert!(both.text().contains("\n  \"body\""));
 }
 
@@ -48,10 +82,20 @@ fn envelope_and_pretty_on_every_kind_of_endpoint() {
 fn unknown_routes_are_plain_404() {
     let sb = start();
     let u = sb.url();
-    for path in ["/", "/rest/v1.3/jpphp/nothing", "/rest/v9/me", "/oauth2/token", "/%zz/..", "/rest/v1.3/jpphp/provision/extra"] {
+    for path in [
+        "/",
+        "/rest/v1.3/jpphp/nothing",
+        "/rest/v9/me",
+        "/oauth2/token",
+        "/%zz/..",
+        "/rest/v1.3/jpphp/provision/extra",
+    ] {
         let r = get(u, path, None);
         assert_eq!(r.status, 404, "{path}");
-        assert!(r.header("Content-Type").unwrap().starts_with("text/plain"), "{path}");
+        assert!(
+            r.header("Content-Type").unwrap().starts_with("text/plain"),
+            "{path}"
+        );
     }
     // The wrong method on a known path.
     let r = request(u, "DELETE", "/rest/v1.3/jpphp/provision", &[], b"");
@@ -70,8 +114,14 @@ fn keep_alive_and_pipelining() {
         let r = c.send(
             "POST",
             "/rest/v1.3/jpphp/provision",
-            &[("Authorization", &auth), ("Content-Type", "application/x-www-form-urlencoded")],
-            &form(&[("siteurl", &format!("https://ka{i}.example")), ("local_user", "a")]),
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            &form(&[
+                ("siteurl", &format!("https://ka{i}.example")),
+                ("local_user", "a"),
+            ]),
         );
         assert_eq!(r.status, 200);
         assert_eq!(r.header("Connection"), Some("keep-alive"));
@@ -106,8 +156,15 @@ fn concurrent_clients() {
                     let r = c.send(
                         "POST",
                         "/rest/v1.3/jpphp/provision",
-                        &[("Authorization", &auth), ("Content-Type", "application/x-www-form-urlencoded")],
-                        &form(&[("siteurl", &format!("https://t{n}-{i}.example")), ("local_user", "a"), ("plan", "premium")]),
+                        &[
+                            ("Authorization", &auth),
+                            ("Content-Type", "application/x-www-form-urlencoded"),
+                        ],
+                        &form(&[
+                            ("siteurl", &format!("https://t{n}-{i}.example")),
+                            ("local_user", "a"),
+                            ("plan", "premium"),
+                        ]),
                     );
                     assert_eq!(r.status, 200);
                 }
@@ -119,7 +176,12 @@ fn concurrent_clients() {
     }
     assert_eq!(stats(&u)["requests"]["provision"], 400);
     let user = user_token(&u);
-    let v = get(&u, "/wpcom/v2/jetpack-partners/12345/key/1/activations?per_page=1", Some(&user)).json();
+    let v = get(
+        &u,
+        "/wpcom/v2/jetpack-partners/12345/key/1/activations?per_page=1",
+        Some(&user),
+    )
+    .json();
     assert_eq!(v["total"], 400);
 }
 
@@ -150,37 +212,96 @@ fn malformed_requests_do_not_crash_it() {
     let out = raw(u, &big);
     assert!(String::from_utf8_lossy(&out).starts_with("HTTP/1.1 431"));
     // A client that goes away mid-request.
-    drop(TcpStream::connect(host_port(u)).unwrap().write_all(b"POST /rest/v1.3/jpphp/provision HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc"));
+    drop(
+        TcpStream::connect(host_port(u)).unwrap().write_all(
+            b"POST /rest/v1.3/jpphp/provision HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc",
+        ),
+    );
     // Invalid UTF-8 and broken encodings in the body.
     let auth = format!("Bearer {t}");
-    let r = request(u, "POST", "/rest/v1.3/jpphp/provision", &[("Authorization", &auth), ("Content-Type", "application/x-www-form-urlencoded")], b"siteurl=https%3A%2F%2Fu.example&local_user=\xff\xfe%ZZ&plan=%E2%82");
+    let r = request(
+        u,
+        "POST",
+        "/rest/v1.3/jpphp/provision",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        b"siteurl=https%3A%2F%2Fu.example&local_user=\xff\xfe%ZZ&plan=%E2%82",
+    );
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["error"], "invalid_plan");
-    let r = request(u, "POST", "/rest/v1.3/jpphp/provision", &[("Authorization", &auth), ("Content-Type", "application/json")], b"{\"siteurl\": \"https://u.example\", \"local_user\": \xff}");
+    let r = request(
+        u,
+        "POST",
+        "/rest/v1.3/jpphp/provision",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        b"{\"siteurl\": \"https://u.example\", \"local_user\": \xff}",
+    );
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["error"], "invalid_input");
-    let r = request(u, "POST", "/rest/v1.3/jpphp/provision", &[("Authorization", &auth), ("Content-Type", "multipart/form-data; boundary=q")], b"--q\r\nbroken");
+    let r = request(
+        u,
+        "POST",
+        "/rest/v1.3/jpphp/provision",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "multipart/form-data; boundary=q"),
+        ],
+        b"--q\r\nbroken",
+    );
     assert_eq!(r.status, 400);
-    let r = request(u, "POST", "/rest/v1.3/jpphp/provision", &[("Authorization", &auth), ("Content-Type", "multipart/form-data")], b"x");
+    let r = request(
+        u,
+        "POST",
+        "/rest/v1.3/jpphp/provision",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "multipart/form-data"),
+        ],
+        b"x",
+    );
     assert_eq!(r.status, 400);
     // Bad paths.
-    for path in ["/rest/v1.4/jpphp/%00%ff/status", "/rest/v1.4/jpphp/..%2F..%2Fetc/status", "/rest/v1.3/jpphp/%E2%82/partner-cancel", "//////", "/rest/v1.4/jpphp/99999999999999999999999/status"] {
+    for path in [
+        "/rest/v1.4/jpphp/%00%ff/status",
+        "/rest/v1.4/jpphp/..%2F..%2Fetc/status",
+        "/rest/v1.3/jpphp/%E2%82/partner-cancel",
+        "//////",
+        "/rest/v1.4/jpphp/99999999999999999999999/status",
+    ] {
         let r = request(u, "GET", path, &[("Authorization", &auth)], b"");
         assert!(r.status == 404 || r.status == 403, "{path}: {}", r.status);
     }
     // Still serving, state intact.
-    assert_eq!(provision(u, &t, "https://alive.example", Some("premium")).status, 200);
+    assert_eq!(
+        provision(u, &t, "https://alive.example", Some("premium")).status,
+        200
+    );
     assert_eq!(status(u, &t, "alive.example").status, 200);
 }
 
 #[test]
 fn body_limit_413() {
-    let sb = Sandbox::start(Config { max_body_bytes: 1000, ..Default::default() }).unwrap();
+    let sb = Sandbox::start(Config {
+        max_body_bytes: 1000,
+        ..Default::default()
+    })
+    .unwrap();
     let u = sb.url();
     let t = token(u);
     let auth = format!("Bearer {t}");
     let big = vec![b'a'; 5000];
-    let r = request(u, "POST", "/rest/v1.3/jpphp/provision", &[("Authorization", &auth)], &big);
+    let r = request(
+        u,
+        "POST",
+        "/rest/v1.3/jpphp/provision",
+        &[("Authorization", &auth)],
+        &big,
+    );
     assert_eq!(r.status, 413);
     assert_eq!(r.json()["error"], "request_too_large");
     // Chunked bodies are limited too.
@@ -204,7 +325,11 @@ fn chunked_bodies_and_expect_continue() {
     let sb = start();
     let u = sb.url();
     let t = token(u);
-    let body = form(&[("siteurl", "https://ch.example"), ("local_user", "a"), ("plan", "premium")]);
+    let body = form(&[
+        ("siteurl", "https://ch.example"),
+        ("local_user", "a"),
+        ("plan", "premium"),
+    ]);
     let (a, b) = body.split_at(10);
     let mut req = format!(
         "POST /rest/v1.3/jpphp/provision HTTP/1.1\r\nAuthorization: Bearer {t}\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
@@ -217,7 +342,10 @@ fn chunked_bodies_and_expect_continue() {
     req.extend(b"\r\n0\r\n\r\n");
     let out = String::from_utf8_lossy(&raw(u, &req)).into_owned();
     assert!(out.starts_with("HTTP/1.1 200"), "{out}");
-    assert_eq!(status(u, &t, "ch.example").json()["products"][0]["slug"], "premium");
+    assert_eq!(
+        status(u, &t, "ch.example").json()["products"][0]["slug"],
+        "premium"
+    );
 
     // Expect: 100-continue: the interim reply comes before the body is sent.
     let mut s = TcpStream::connect(host_port(u)).unwrap();
@@ -248,7 +376,8 @@ fn drop_stops_the_server() {
     let addr = host_port(sb.url());
     let mut idle = TcpStream::connect(&addr).unwrap();
     idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    idle.write_all(&build_request("GET", "/__sandbox/health", &[], b"", false)).unwrap();
+    idle.write_all(&build_request("GET", "/__sandbox/health", &[], b"", false))
+        .unwrap();
     let mut reader = BufReader::new(idle.try_clone().unwrap());
     assert_eq!(read_response(&mut reader).unwrap().status, 200);
     drop(sb);
@@ -260,6 +389,10 @@ fn drop_stops_the_server() {
 
 #[test]
 fn control_endpoints_can_be_switched_off() {
-    let sb = Sandbox::start(Config { control: false, ..Default::default() }).unwrap();
+    let sb = Sandbox::start(Config {
+        control: false,
+        ..Default::default()
+    })
+    .unwrap();
     assert_eq!(get(sb.url(), "/__sandbox/health", None).status, 404);
 }

@@ -3,7 +3,7 @@
 
 use jetpack_partner_sandbox::{Config, Sandbox};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
@@ -52,7 +52,10 @@ pub fn read_response<R: BufRead>(r: &mut R) -> std::io::Result<Resp> {
     loop {
         line.clear();
         if r.read_line(&mut line)? == 0 {
-            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "no response"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "no response",
+            ));
         }
         // Skip interim 100 Continue responses.
         if line.starts_with("HTTP/1.1 100") {
@@ -71,7 +74,10 @@ pub fn read_response<R: BufRead>(r: &mut R) -> std::io::Result<Resp> {
     loop {
         let mut h = String::new();
         if r.read_line(&mut h)? == 0 {
-            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "eof in head"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "eof in head",
+            ));
         }
         let h = h.trim_end();
         if h.is_empty() {
@@ -88,10 +94,20 @@ pub fn read_response<R: BufRead>(r: &mut R) -> std::io::Result<Resp> {
         .unwrap_or(0);
     let mut body = vec![0u8; len];
     r.read_exact(&mut body)?;
-    Ok(Resp { status, headers, body })
+    Ok(Resp {
+        status,
+        headers,
+        body,
+    })
 }
 
-pub fn build_request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8], close: bool) -> Vec<u8> {
+pub fn build_request(
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    close: bool,
+) -> Vec<u8> {
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: sandbox\r\n");
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
@@ -109,8 +125,15 @@ pub fn build_request(method: &str, path: &str, headers: &[(&str, &str)], body: &
 }
 
 /// One request on a fresh connection.
-pub fn request(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
-    try_request(base, method, path, headers, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+pub fn request(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Resp {
+    try_request(base, method, path, headers, body)
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
 }
 
 pub fn try_request(
@@ -136,9 +159,17 @@ impl Client {
     pub fn connect(base: &str) -> Client {
         let s = TcpStream::connect(host_port(base)).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        Client { reader: BufReader::new(s) }
+        Client {
+            reader: BufReader::new(s),
+        }
     }
-    pub fn send(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
+    pub fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Resp {
         let bytes = build_request(method, path, headers, body, false);
         self.reader.get_mut().write_all(&bytes).expect("write");
         read_response(&mut self.reader).expect("response")
@@ -251,15 +282,29 @@ pub fn provision(base: &str, token: &str, siteurl: &str, plan: Option<&str>) -> 
 }
 
 pub fn cancel(base: &str, token: &str, site: &str, pairs: &[(&str, &str)]) -> Resp {
-    post_form(base, &format!("/rest/v1.3/jpphp/{site}/partner-cancel"), Some(token), pairs)
+    post_form(
+        base,
+        &format!("/rest/v1.3/jpphp/{site}/partner-cancel"),
+        Some(token),
+        pairs,
+    )
 }
 
 pub fn status(base: &str, token: &str, site: &str) -> Resp {
-    get(base, &format!("/rest/v1.4/jpphp/{site}/status"), Some(token))
+    get(
+        base,
+        &format!("/rest/v1.4/jpphp/{site}/status"),
+        Some(token),
+    )
 }
 
 pub fn connect(base: &str, siteurl: &str) {
-    control(base, "POST", "sites/connect", &serde_json::json!({"siteurl": siteurl}));
+    control(
+        base,
+        "POST",
+        "sites/connect",
+        &serde_json::json!({"siteurl": siteurl}),
+    );
 }
 
 pub fn stats(base: &str) -> Value {

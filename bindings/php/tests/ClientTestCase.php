@@ -186,6 +186,40 @@ abstract class ClientTestCase extends TestCase
         $this->assertStringNotContainsString($secret, (string) $e);
     }
 
+    /**
+     * The frames of the binding's own functions (not the tests' helpers, which hold the secret too).
+     *
+     * @return list<array<mixed>>
+     */
+    private static function bindingFrames(\Throwable $e): array
+    {
+        $frames = array_values(array_filter($e->getTrace(), function (array $f): bool {
+            $class = $f['class'] ?? '';
+            return str_starts_with($class, 'JetpackPartner\\') && !str_starts_with($class, 'JetpackPartner\\Tests\\');
+        }));
+        self::assertNotEmpty($frames);
+        self::assertNotEmpty(array_filter($frames, fn ($f) => ($f['args'] ?? []) !== []), 'no arguments recorded in the trace');
+        return $frames;
+    }
+
+    public function testTracesHideTheSecrets(): void
+    {
+        $old = ini_set('zend.exception_ignore_args', '0');
+        try {
+            $secret = 'trace-secret-' . bin2hex(random_bytes(8));
+            $e = $this->thrown(InvalidArgumentException::class, fn () => $this->client(['colour' => 'blue'], null, $secret));
+            $this->assertStringNotContainsString($secret, print_r(self::bindingFrames($e), true));
+
+            $sshPass = 'ssh-pass-' . bin2hex(random_bytes(8));
+            $site = Sandbox::uniqueSite('trace');
+            $e = $this->thrown(ApiException::class, fn () => $this->client()->provision('admin', $site, 'no-such-plan', ['ssh_user' => 'u', 'ssh_pass' => $sshPass, 'ssh_host' => 'h']));
+            $this->assertStringNotContainsString($sshPass, print_r(self::bindingFrames($e), true));
+            $this->assertStringNotContainsString($sshPass, $e->getMessage());
+        } finally {
+            ini_set('zend.exception_ignore_args', (string) $old);
+        }
+    }
+
     public function testClientDumpsHideTheSecret(): void
     {
         $secret = 'hidden-' . bin2hex(random_bytes(8));

@@ -210,7 +210,7 @@ final class CliBackend implements Backend
      * @param list<string> $argv
      * @return array<mixed>
      */
-    private function execute(string $command, array $argv): array
+    private function execute(string $command, #[\SensitiveParameter] array $argv): array
     {
         $env = self::environment();
         $env['JETPACK_PARTNER_ID'] = $this->partnerId;

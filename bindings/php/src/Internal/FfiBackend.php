@@ -122,7 +122,7 @@ final class FfiBackend implements Backend
      * @param callable(\FFI\CData): int $op
      * @return array<mixed>
      */
-    private function call(callable $op): array
+    private function call(#[\SensitiveParameter] callable $op): array
     {
         $response = $this->ffi->new('jp_response*');
         $op(\FFI::addr($response));
@@ -168,7 +168,7 @@ final class FfiBackend implements Backend
     }
 
     /** @param array<string, mixed> $options */
-    private static function optionsJson(array $options): ?string
+    private static function optionsJson(#[\SensitiveParameter] array $options): ?string
     {
         if ($options === []) {
             return null;

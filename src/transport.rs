@@ -98,8 +98,8 @@ impl Transport {
         if let Some((_, inherited)) = slot.take() {
             // Inherited from the parent process: its pooled connections belong to the parent.
             // Dropping them here could shut down or write to sockets the parent still uses, so the
-            // old agent is left alone (a one-time, bounded leak in the child).
-            std::mem::forget(inherited);
+            // old agent is parked, never used nor dropped (one per client and fork).
+            park_inherited(inherited);
         }
         let agent = build_agent(&self.settings);
         *slot = Some((pid, agent.clone()));
@@ -174,6 +174,12 @@ impl Transport {
             body,
         })
     }
+}
+
+/// Agents inherited across `fork()`, kept (not dropped) for the life of the process.
+fn park_inherited(agent: Agent) {
+    static PARKED: Mutex<Vec<Agent>> = Mutex::new(Vec::new());
+    PARKED.lock().unwrap_or_else(|e| e.into_inner()).push(agent);
 }
 
 fn bearer_value(token: &Secret) -> Zeroizing<String> {

@@ -611,3 +611,14 @@ fn messages_never_carry_the_secret_or_the_token() {
     }
     assert!(!format!("{client:?}").contains(PARTNER_SECRET));
 }
+
+#[test]
+fn tls_to_a_plain_http_server_is_a_tls_error() {
+    let sb = start();
+    let https = sb.url().replace("http://", "https://");
+    let client = client(&https);
+    let err = client.status("example.com").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
+    assert_eq!(err.code(), "tls_error");
+    assert_eq!(err.http_status(), None);
+}

@@ -54,20 +54,35 @@ fn call(sb: &Sandbox, command: &str, flags: &[&str]) -> Output {
     cli(&args, &[])
 }
 
-/// Requests the sandbox counted (control endpoints excluded).
-fn total_requests(sb: &Sandbox) -> u64 {
+/// One request to the sandbox's control endpoints; the JSON reply.
+fn control(sb: &Sandbox, method: &str, path: &str, body: &str) -> Value {
     let addr = sb.url().trim_start_matches("http://").to_owned();
     let mut s = TcpStream::connect(&addr).expect("connect to the sandbox");
     write!(
         s,
-        "GET /__sandbox/stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
     )
     .unwrap();
     let mut reply = String::new();
     s.read_to_string(&mut reply).unwrap();
-    let body = &reply[reply.find('{').expect("a JSON body")..=reply.rfind('}').unwrap()];
-    let v: Value = serde_json::from_str(body).expect("stats JSON");
-    v["total"].as_u64().expect("total")
+    let start = reply.find("\r\n\r\n").expect("a reply head") + 4;
+    serde_json::from_str(&reply[start..]).unwrap_or_else(|e| panic!("{path}: {e}: {reply}"))
+}
+
+/// Requests the sandbox counted (control endpoints excluded).
+fn total_requests(sb: &Sandbox) -> u64 {
+    control(sb, "GET", "/__sandbox/stats", "")["total"]
+        .as_u64()
+        .expect("total")
+}
+
+/// Requests the sandbox counted for one endpoint.
+fn requests_to(sb: &Sandbox, endpoint: &str) -> u64 {
+    control(sb, "GET", "/__sandbox/stats", "")["requests"][endpoint]
+        .as_u64()
+        .unwrap_or(0)
 }
 
 /// Asserts the failure shape: keys in order, `http_status` only when given.
@@ -615,7 +630,7 @@ fn the_shell_example_is_a_drop_in_replacement() {
         ])
         .env_clear()
         .env("JETPACK_PARTNER_CLI", BIN)
-        .env("JETPACK_PARTNER_API_BASE", sb.url().to_string())
+        .env("JETPACK_PARTNER_API_BASE", sb.url())
         .output()
         .unwrap();
     assert_eq!(
@@ -634,4 +649,119 @@ fn the_shell_example_is_a_drop_in_replacement() {
         .output()
         .unwrap();
     assert_failure(&out, "invalid_argument", None);
+}
+
+#[test]
+fn options_reach_the_server() {
+    let sb = sandbox();
+    let url = "https://cli-opts.example.com";
+    let out = call(
+        &sb,
+        "provision",
+        &[
+            "--user=admin",
+            &format!("--url={url}"),
+            "--plan=premium",
+            "--ssh_user=backup",
+            "--ssh_pass=ssh-pass-value",
+            "--ssh_host=cli-opts.example.com",
+            "--ssh_port=2222",
+            "--partner_tracking_id=staging-3",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert_eq!(json(&out)["ssh_set"], Value::Bool(true), "{}", stdout(&out));
+    let out = call(&sb, "status", &[&format!("--url={url}")]);
+    let v = json(&out);
+    assert_eq!(
+        v["blog"]["has_backups_credentials"],
+        Value::Bool(true),
+        "{v}"
+    );
+    // The blog ID from the status names the same site.
+    let blog_id = v["blog"]["blog_id"].as_u64().expect("blog_id").to_string();
+    let out = call(&sb, "status", &[&format!("--blog_id={blog_id}")]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert_eq!(
+        json(&out)["blog"]["blog_id"]
+            .as_u64()
+            .map(|n| n.to_string()),
+        Some(blog_id)
+    );
+    // --cancel_all is sent: the reply lists what was cancelled.
+    let out = call(&sb, "cancel", &[&format!("--url={url}"), "--cancel_all"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let v = json(&out);
+    assert!(
+        v["pending_activations"].is_array() && v["activations"].is_array(),
+        "{v}"
+    );
+}
+
+#[test]
+fn client_settings_reach_the_library() {
+    let sb = sandbox();
+    // --timeout: a reply slower than the limit is a timeout.
+    control(
+        &sb,
+        "POST",
+        "/__sandbox/faults",
+        r#"{"endpoint": "status", "kind": "delay", "delay_ms": 3000, "count": 0}"#,
+    );
+    let out = call(
+        &sb,
+        "status",
+        &[
+            "--url=https://cli.example.com",
+            "--timeout=0.5",
+            "--max_attempts=1",
+        ],
+    );
+    assert_failure(&out, "timeout", None);
+    control(&sb, "DELETE", "/__sandbox/faults", "");
+    // --max_attempts: a retryable 503 is tried exactly that many times.
+    control(
+        &sb,
+        "POST",
+        "/__sandbox/faults",
+        r#"{"endpoint": "status", "kind": "status", "status": 503, "count": 0}"#,
+    );
+    let before = requests_to(&sb, "status");
+    let out = call(
+        &sb,
+        "status",
+        &["--url=https://cli.example.com", "--max_attempts=2"],
+    );
+    assert_failure(&out, "sandbox_fault", Some(503));
+    assert_eq!(requests_to(&sb, "status") - before, 2);
+    // --proxy and --ca_bundle are checked by the library.
+    let out = call(
+        &sb,
+        "status",
+        &[
+            "--url=https://cli.example.com",
+            "--proxy=socks5://127.0.0.1:1",
+        ],
+    );
+    let v = assert_failure(&out, "invalid_argument", None);
+    assert!(
+        v["error_message"].as_str().unwrap().starts_with("proxy"),
+        "{v}"
+    );
+    let out = call(
+        &sb,
+        "status",
+        &[
+            "--url=https://cli.example.com",
+            "--ca_bundle=/nonexistent/ca.pem",
+        ],
+    );
+    let v = assert_failure(&out, "invalid_argument", None);
+    assert!(
+        v["error_message"]
+            .as_str()
+            .unwrap()
+            .starts_with("ca_bundle"),
+        "{v}"
+    );
 }

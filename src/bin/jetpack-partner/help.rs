@@ -30,9 +30,10 @@ Credentials and connection (every command):
                               http:// only for loopback hosts
   --timeout=SECONDS           overall time limit of a call (default 60)
   --connect_timeout=SECONDS   time limit to connect (default 10)
-  --proxy=URL                 HTTP(S) proxy (the environment's proxy variables are not read)
+  --proxy=URL                 http://[user:pass@]host:port of an HTTP CONNECT proxy
+                              (HTTPS_PROXY and the like are not read from the environment)
   --ca_bundle=PATH            extra CA certificates (PEM), e.g. for a TLS-inspecting proxy
-  --max_attempts=N            HTTP attempts per call for retryable failures (default 3)
+  --max_attempts=N            HTTP attempts per call for retryable failures (default 3, at most 10)
   -h, --help                  this help
 ";
 

@@ -17,7 +17,7 @@ for f in "$JETPACK_PARTNER_LIB" "$JETPACK_PARTNER_CLI" "$JETPACK_PARTNER_SANDBOX
     exit 1
   fi
 done
-if ! php -m | grep -qx FFI; then
+if ! php -r 'exit(extension_loaded("ffi") ? 0 : 1);'; then
   echo "the PHP FFI extension is not loaded (php -m): the in-process tests need it" >&2
   exit 1
 fi

@@ -76,6 +76,50 @@ final class CliClientTest extends ClientTestCase
         $this->assertStringStartsWith('max_response_bytes', $e->getMessage());
     }
 
+    /** A stand-in for the tool that behaves as $body says (a shell script). */
+    private function fakeTool(string $body): string
+    {
+        $file = tempnam(sys_get_temp_dir(), 'jp-fake-cli-');
+        file_put_contents($file, "#!/bin/sh\n" . $body . "\n");
+        chmod($file, 0755);
+        return $file;
+    }
+
+    public function testToolCrashIsReported(): void
+    {
+        $tool = $this->fakeTool('echo "thread panicked" >&2; exit 101');
+        try {
+            $e = $this->thrown(Exception::class, fn () => $this->client(['cli' => $tool])->status('example.com'));
+            $this->assertSame('cli_failed', $e->getErrorCode());
+            $this->assertStringContainsString('exited with status 101', $e->getMessage());
+            $this->assertStringContainsString('thread panicked', $e->getMessage());
+        } finally {
+            unlink($tool);
+        }
+    }
+
+    public function testToolUsageErrorIsInvalid(): void
+    {
+        $tool = $this->fakeTool('echo "jetpack-partner: --site needs a value" >&2; exit 2');
+        try {
+            $e = $this->thrown(\JetpackPartner\InvalidArgumentException::class, fn () => $this->client(['cli' => $tool])->status('example.com'));
+            $this->assertSame('jetpack-partner: --site needs a value', $e->getMessage());
+        } finally {
+            unlink($tool);
+        }
+    }
+
+    public function testToolOutputThatIsNotJsonIsAnInvalidResponse(): void
+    {
+        $tool = $this->fakeTool('echo "<html>"; exit 0');
+        try {
+            $e = $this->thrown(\JetpackPartner\TransportException::class, fn () => $this->client(['cli' => $tool])->status('example.com'));
+            $this->assertSame('invalid_response', $e->getErrorCode());
+        } finally {
+            unlink($tool);
+        }
+    }
+
     public function testMissingToolListsThePathsTried(): void
     {
         $e = $this->thrown(Exception::class, fn () => new Client('1', 's', ['backend' => 'cli', 'cli' => '/nonexistent/jetpack-partner']));

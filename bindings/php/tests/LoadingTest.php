@@ -231,6 +231,47 @@ final class LoadingTest extends TestCase
         $this->assertSame('ffi_unavailable', $out['error_code'] ?? null, json_encode($out));
     }
 
+    public function testIncompatibleLibraryVersionIsRefused(): void
+    {
+        $cc = null;
+        foreach (['/usr/bin/cc', '/usr/bin/gcc', '/usr/bin/clang'] as $c) {
+            if (is_executable($c)) {
+                $cc = $c;
+                break;
+            }
+        }
+        if ($cc === null) {
+            $this->markTestSkipped('no C compiler to build a library of another version');
+        }
+        // Every declared function, defined to do nothing; jp_version says 9.9.9.
+        $decl = (string) file_get_contents(Library::declarationFile());
+        $decl = preg_replace('~/\*.*?\*/~s', '', $decl);
+        $source = "#include <stdint.h>\n#include <stdbool.h>\n" . preg_replace_callback(
+            '~^([^\n(]*?)\b(jp_\w+)\(([^)]*)\);~m',
+            function (array $m): string {
+                if ($m[2] === 'jp_version') {
+                    return $m[1] . $m[2] . '(' . $m[3] . ') { return "9.9.9"; }';
+                }
+                $body = trim($m[1]) === 'void' ? '{}' : '{ return 0; }';
+                return $m[1] . $m[2] . '(' . $m[3] . ') ' . $body;
+            },
+            $decl
+        );
+        $dir = sys_get_temp_dir() . '/jp-php-v-' . bin2hex(random_bytes(4));
+        mkdir($dir);
+        try {
+            file_put_contents("$dir/v.c", $source);
+            exec(escapeshellarg($cc) . ' -shared -fPIC -o ' . escapeshellarg("$dir/libjetpack_partner.so") . ' ' . escapeshellarg("$dir/v.c") . ' 2>&1', $output, $status);
+            $this->assertSame(0, $status, implode("\n", $output));
+            $out = $this->runScript(['options' => ['library' => "$dir/libjetpack_partner.so"]]);
+            $this->assertSame('version_mismatch', $out['error_code'] ?? null, json_encode($out));
+            $this->assertStringContainsString('9.9.9', $out['message']);
+            $this->assertStringContainsString(Library::BINDING_VERSION, $out['message']);
+        } finally {
+            $this->removeTree($dir);
+        }
+    }
+
     public function testLibraryVersionMatchesTheBinding(): void
     {
         $version = Library::libraryVersion(Env::lib());

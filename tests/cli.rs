@@ -414,11 +414,16 @@ fn wrong_secret_is_a_token_error_and_is_never_printed() {
 
 #[test]
 fn transport_error_has_no_http_status() {
-    // Port 1 on loopback: nothing listens there, the connection is refused.
+    // A loopback port that was just free: nothing listens there, the connection is refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let api = format!("--api_base=http://127.0.0.1:{port}");
     let out = cli(
         &[
             "status",
-            "--api_base=http://127.0.0.1:1",
+            &api,
             "--url=https://cli.example.com",
             "--max_attempts=1",
             "--connect_timeout=2",

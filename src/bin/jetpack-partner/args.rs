@@ -414,7 +414,8 @@ fn parse_strings(args: &[String]) -> Result<Invocation, UsageError> {
             return Err(err(format!("{shown} does not apply to {command}")));
         }
         let value = match flag.kind {
-            Kind::Help => unreachable!("--help is handled before the loop"),
+            // `--help=x`, `-h=x`: still a request for help.
+            Kind::Help => return Ok(Invocation::Help(Some(command))),
             Kind::Value => match inline {
                 Some(v) => v.to_owned(),
                 None => match rest.get(i) {
@@ -847,6 +848,14 @@ mod tests {
             parse(&args(&["status", "--bogus", "-h"])),
             Ok(Invocation::Help(Some(Command::Status)))
         );
+        for odd in ["--help=1", "-h=x", "--HELP"] {
+            let got = parse(&args(&["cancel", odd]));
+            if odd == "--HELP" {
+                assert!(got.is_err(), "flags are case-sensitive");
+            } else {
+                assert_eq!(got, Ok(Invocation::Help(Some(Command::Cancel))), "{odd}");
+            }
+        }
         assert_eq!(parse(&args(&["--version"])), Ok(Invocation::Version));
         assert_eq!(parse(&args(&["-V"])), Ok(Invocation::Version));
         assert!(usage(&["help", "nope"]).message.contains("unknown command"));

@@ -23,8 +23,9 @@
 # A bad command line prints the usage on stderr and exits 2.
 #
 # Differences from the old script:
-#   --url is required: the old script found the site from the directory it ran
-#     in; WordPress.com now reaches the site at this URL.
+#   --url and --user are required: the old script found the site from the
+#     directory it ran in and let WP-CLI pick the user; WordPress.com now reaches
+#     the site at this URL, for this local user.
 #   --home_url, --site_url and --allow-root are accepted and ignored (a note
 #     goes to stderr): they only applied to the local WP-CLI run.
 #   JETPACK_START_API_HOST still works; JETPACK_PARTNER_API_BASE (a full URL)

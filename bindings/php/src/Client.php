@@ -258,6 +258,9 @@ final class Client
         if (!is_string($value)) {
             throw Errors::invalid($name, 'expected a string');
         }
+        if ($value === '') {
+            throw Errors::invalid($name, 'must not be empty (leave the option out instead)');
+        }
         self::noNul($name, $value);
         return $value;
     }

@@ -245,6 +245,29 @@ abstract class ClientTestCase extends TestCase
         $this->assertStringStartsWith('siteurl', $e->getMessage());
     }
 
+    public function testEmptyValuesAreInvalid(): void
+    {
+        $client = $this->client();
+        $e = $this->thrown(InvalidArgumentException::class, fn () => $client->provision('admin', Sandbox::uniqueSite(), ''));
+        $this->assertStringStartsWith('plan: ', $e->getMessage());
+        $e = $this->thrown(InvalidArgumentException::class, fn () => $client->provision('admin', Sandbox::uniqueSite(), null, ['wpcom_user_email' => '']));
+        $this->assertStringStartsWith('wpcom_user_email: ', $e->getMessage());
+        $e = $this->thrown(InvalidArgumentException::class, fn () => $client->status(''));
+        $this->assertStringStartsWith('site: ', $e->getMessage());
+        $e = $this->thrown(InvalidArgumentException::class, fn () => $client->partnerKeyNew(''));
+        $this->assertStringStartsWith('name: ', $e->getMessage());
+    }
+
+    public function testOptionValuesAreConvertedLikeTheLibraryDoes(): void
+    {
+        $key = $this->client()->partnerKeyNew('Converted', ['allowed_premium_plans' => '7']);
+        $this->assertSame('7', (string) $key['allowed_premium_plans']);
+        $reply = $this->client()->provision('admin', Sandbox::uniqueSite('onboarding'), null, ['onboarding' => 1]);
+        $this->assertTrue($reply['success']);
+        $e = $this->thrown(InvalidArgumentException::class, fn () => $this->client()->partnerKeyNew('k', ['allowed_premium_plans' => -1]));
+        $this->assertStringStartsWith('allowed_premium_plans: ', $e->getMessage());
+    }
+
     public function testUnknownOptionIsInvalid(): void
     {
         $e = $this->thrown(InvalidArgumentException::class, fn () => $this->client()->cancel(Sandbox::uniqueSite(), ['no_such_option' => true]));

@@ -225,6 +225,13 @@ final class LoadingTest extends TestCase
         $this->assertSame('invalid_plan', $out['error_code']);
     }
 
+    public function testWithoutFfiAndWithoutProcOpenIsAClearError(): void
+    {
+        $out = $this->runScript([], ['-n', '-d', 'disable_functions=proc_open']);
+        $this->assertSame('cli_failed', $out['error_code'] ?? null, json_encode($out));
+        $this->assertStringContainsString('disable_functions', $out['message']);
+    }
+
     public function testForcingFfiWithoutTheExtensionIsAClearError(): void
     {
         $out = $this->runScript(['options' => ['backend' => 'ffi']], ['-n']);

@@ -67,6 +67,13 @@ final class CliBackend implements Backend
         #[\SensitiveParameter] string $partnerSecret,
         array $config
     ) {
+        if (!function_exists('proc_open')) {
+            throw new Exception(
+                'cli_failed',
+                'PHP has no FFI extension here and proc_open() is disabled (php.ini disable_functions):'
+                . ' enable one of them to use the client'
+            );
+        }
         $this->cli = $cli;
         $this->partnerId = $partnerId;
         $this->partnerSecret = $partnerSecret;
@@ -144,8 +151,12 @@ final class CliBackend implements Backend
         ?string $plan,
         #[\SensitiveParameter] array $options
     ): array {
+        // The tool reads an empty value as "not given"; the library refuses it: refuse it here too.
         $args = ['--user=' . $localUser, '--url=' . $siteUrl];
         if ($plan !== null) {
+            if ($plan === '') {
+                throw Errors::invalid('plan', 'must not be empty (pass null for the server\'s default)');
+            }
             $args[] = '--plan=' . $plan;
         }
         return $this->run('provision', $args, $options);
@@ -270,12 +281,16 @@ final class CliBackend implements Backend
             if ($value === null) {
                 continue;
             }
+            if ($value === '') {
+                throw Errors::invalid($name, 'must not be empty (leave the option out instead)');
+            }
             switch ($known[$name]) {
                 case 'bool':
-                    if (!is_bool($value)) {
+                    $bool = is_bool($value) ? $value : [0 => false, 1 => true, '0' => false, '1' => true, 'false' => false, 'true' => true][is_string($value) ? strtolower($value) : $value] ?? null;
+                    if ($bool === null) {
                         throw Errors::invalid($name, 'expected a boolean');
                     }
-                    $args[] = '--' . $name . '=' . ($value ? 'true' : 'false');
+                    $args[] = '--' . $name . '=' . ($bool ? 'true' : 'false');
                     break;
                 case 'int':
                     if (is_string($value) && preg_match('/^[0-9]+$/', $value) === 1) {

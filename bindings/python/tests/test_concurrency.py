@@ -181,6 +181,6 @@ def test_fork_while_threads_use_the_client(client: Client, sandbox: Sandbox, sit
 
 def test_client_made_in_parent_without_any_call_works_in_child(sandbox: Sandbox, site: str) -> None:
     c = Client(PARTNER_ID, PARTNER_SECRET, api_base=sandbox.url)
-    assert _in_child(lambda: c.provision("admin", site)["success"] is True) == 0
-    assert c.status(site)["products"]
+    assert _in_child(lambda: c.provision("admin", site, "premium")["success"] is True) == 0
+    assert "premium" in [p["slug"] for p in c.status(site)["products"]]
     c.close()

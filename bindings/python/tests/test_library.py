@@ -123,7 +123,15 @@ def test_result_codes_match_the_header() -> None:
 def test_versions_agree() -> None:
     cargo = (REPO_ROOT / "Cargo.toml").read_text()
     cargo_version = re.search(r'^version\s*=\s*"([^"]+)"', cargo, re.M).group(1)
-    header_version = re.search(r'#define\s+JP_VERSION\s+"([^"]+)"', HEADER.read_text()).group(1)
+    header = HEADER.read_text()
+    parts = [
+        re.search(rf"#define\s+JP_VERSION_{part}\s+(\d+)", header).group(1)
+        for part in ("MAJOR", "MINOR", "PATCH")
+    ]
+    header_version = ".".join(parts)
+    string_macro = re.search(r'#define\s+JP_VERSION\s+"([^"]+)"', header)
+    if string_macro:
+        assert string_macro.group(1) == header_version
     assert jetpack_partner.__version__ == cargo_version == header_version
     assert jetpack_partner.library_version == cargo_version
     assert _lib.lib.jp_version() == cargo_version.encode()

@@ -46,7 +46,8 @@ final class Client
      *   - ca_bundle: path of a PEM file of extra trusted CA certificates
      *   - max_attempts: HTTP attempts per operation for retryable failures (default 3)
      *   - max_response_bytes: largest reply accepted (default 1 MiB)
-     *   - library: path of libjetpack_partner.so (else env JETPACK_PARTNER_LIB, the package's lib/, the system)
+     *   - library: path of libjetpack_partner.so (else env JETPACK_PARTNER_LIB, the package's lib/, the system);
+     *     when the library was preloaded (FFI scope JETPACK_PARTNER), the preloaded one is used
      *   - cli: path of the jetpack-partner tool for the fallback (else env JETPACK_PARTNER_CLI, the package's bin/, PATH)
      *   - backend: "auto" (default: FFI when the extension is loaded, else the tool), "ffi" or "cli"
      *

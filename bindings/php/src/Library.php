@@ -36,6 +36,9 @@ final class Library
     /** @var array<string, \FFI> loaded instances, keyed by what was loaded */
     private static array $loaded = [];
 
+    /** Set once FFI::scope() failed in this request: not asked again. */
+    private static bool $noScope = false;
+
     /** Path of the preprocessed declaration file given to FFI::cdef() and FFI::load(). */
     public static function declarationFile(): string
     {
@@ -109,12 +112,15 @@ final class Library
         if (isset(self::$loaded[self::SCOPE])) {
             return self::$loaded[self::SCOPE];
         }
-        try {
-            $ffi = \FFI::scope(self::SCOPE);
-            self::checkVersion($ffi, 'preloaded scope ' . self::SCOPE);
-            return self::$loaded[self::SCOPE] = $ffi;
-        } catch (\FFI\Exception $e) {
-            // Not preloaded: load it ourselves below.
+        if (!self::$noScope) {
+            try {
+                $ffi = \FFI::scope(self::SCOPE);
+                self::checkVersion($ffi, 'preloaded scope ' . self::SCOPE);
+                return self::$loaded[self::SCOPE] = $ffi;
+            } catch (\FFI\Exception $e) {
+                // Not preloaded: load it ourselves below.
+                self::$noScope = true;
+            }
         }
 
         $setting = strtolower(trim((string) ini_get('ffi.enable')));

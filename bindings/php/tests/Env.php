@@ -82,6 +82,43 @@ final class Env
         return ['status' => $status, 'stdout' => (string) $stdout, 'stderr' => (string) $stderr];
     }
 
+    /**
+     * A copy of the package (sources, autoload, preload scripts, declaration file, test
+     * fixtures) in a new world-readable temporary directory, optionally with the library
+     * in its lib/. Used where another user (nobody) must read it, or to test the lookup
+     * of the package's own copy.
+     */
+    public static function packageCopy(bool $withLibrary): string
+    {
+        $dir = sys_get_temp_dir() . '/jp-php-pkg-' . bin2hex(random_bytes(4));
+        foreach (['', '/src/Internal', '/lib', '/tests/fixtures'] as $sub) {
+            if (!is_dir($dir . $sub)) {
+                mkdir($dir . $sub, 0755, true);
+            }
+        }
+        chmod($dir, 0755);
+        $files = ['autoload.php', 'preload.php', 'ffi-preload-header.php', 'jetpack_partner.ffi.h'];
+        foreach (glob(self::packageDir() . '/{src,src/Internal,tests/fixtures}/*.php', GLOB_BRACE) as $f) {
+            $files[] = substr($f, strlen(self::packageDir() . '/'));
+        }
+        foreach ($files as $f) {
+            copy(self::packageDir() . '/' . $f, $dir . '/' . $f);
+            chmod($dir . '/' . $f, 0644);
+        }
+        if ($withLibrary) {
+            copy(self::lib(), $dir . '/lib/libjetpack_partner.so');
+            chmod($dir . '/lib/libjetpack_partner.so', 0755);
+        }
+        return $dir;
+    }
+
+    public static function removeTree(string $dir): void
+    {
+        if ($dir !== '' && str_starts_with($dir, sys_get_temp_dir() . '/jp-php-')) {
+            exec('rm -rf ' . escapeshellarg($dir));
+        }
+    }
+
     private static function fromEnv(string $name, string $default): string
     {
         $v = getenv($name);

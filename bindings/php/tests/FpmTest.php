@@ -35,7 +35,7 @@ final class FpmTest extends TestCase
      * @param list<string> $ini
      * @return array<string, mixed>
      */
-    private function requestThroughFpm(array $ini, bool $asNobody = false): array
+    private function requestThroughFpm(array $ini, bool $asNobody = false, ?string $package = null, ?array $env = null): array
     {
         $fpm = self::fpmBinary();
         if ($fpm === null) {
@@ -69,7 +69,7 @@ final class FpmTest extends TestCase
             }
         }
         $pipes = [];
-        $proc = proc_open($argv, [0 => ['file', '/dev/null', 'r'], 1 => ['file', "$dir/out", 'w'], 2 => ['file', "$dir/err", 'w']], $pipes);
+        $proc = proc_open($argv, [0 => ['file', '/dev/null', 'r'], 1 => ['file', "$dir/out", 'w'], 2 => ['file', "$dir/err", 'w']], $pipes, null, $env);
         $this->assertIsResource($proc);
         try {
             $deadline = microtime(true) + 15;
@@ -84,7 +84,7 @@ final class FpmTest extends TestCase
                 }
                 usleep(50000);
             }
-            $script = __DIR__ . '/fixtures/fpm.php';
+            $script = ($package ?? Env::packageDir()) . '/tests/fixtures/fpm.php';
             $reply = FastCgi::request('127.0.0.1', $port, [
                 'GATEWAY_INTERFACE' => 'CGI/1.1',
                 'REQUEST_METHOD' => 'GET',
@@ -163,10 +163,21 @@ final class FpmTest extends TestCase
     /** The FPM master starts as an ordinary user: opcache.preload alone (FFI::load in preload.php). */
     public function testPreloadedByTheOpcachePreloadScript(): void
     {
-        $out = $this->requestThroughFpm([
-            'opcache.enable=1',
-            'opcache.preload=' . Env::packageDir() . '/preload.php',
-        ], true);
+        if (self::fpmBinary() === null) {
+            $this->markTestSkipped('php-fpm is not installed');
+        }
+        // A copy of the package the unprivileged user can read, wherever the checkout is.
+        $package = Env::packageCopy(true);
+        try {
+            $env = getenv();
+            $env['JETPACK_PARTNER_LIB'] = $package . '/lib/libjetpack_partner.so';
+            $out = $this->requestThroughFpm([
+                'opcache.enable=1',
+                'opcache.preload=' . $package . '/preload.php',
+            ], true, $package, $env);
+        } finally {
+            Env::removeTree($package);
+        }
         $this->assertTrue($out['preloaded'], json_encode($out));
         $this->assertSame('ffi', $out['backend'] ?? null, json_encode($out));
         $this->assertTrue($out['reply']['success']);

@@ -71,32 +71,9 @@ final class LoadingTest extends TestCase
         }
     }
 
-    /** A copy of the package in a temporary directory, optionally with the library in its lib/. */
-    private function packageCopy(bool $withLibrary): string
-    {
-        $dir = sys_get_temp_dir() . '/jp-php-pkg-' . bin2hex(random_bytes(4));
-        mkdir($dir . '/src/Internal', 0777, true);
-        mkdir($dir . '/lib');
-        foreach (['autoload.php', 'jetpack_partner.ffi.h'] as $f) {
-            copy(Env::packageDir() . '/' . $f, $dir . '/' . $f);
-        }
-        foreach (glob(Env::packageDir() . '/src/{,Internal/}*.php', GLOB_BRACE) as $f) {
-            copy($f, $dir . '/src/' . substr($f, strlen(Env::packageDir() . '/src/')));
-        }
-        if ($withLibrary) {
-            copy(Env::lib(), $dir . '/lib/libjetpack_partner.so');
-        }
-        return $dir;
-    }
-
-    private function removeTree(string $dir): void
-    {
-        exec('rm -rf ' . escapeshellarg($dir));
-    }
-
     public function testPackageCopyIsFoundWithoutConfiguration(): void
     {
-        $dir = $this->packageCopy(true);
+        $dir = Env::packageCopy(true);
         try {
             $out = $this->runScript(
                 ['autoload' => $dir . '/autoload.php', 'call' => ['provision', 'admin', Sandbox::uniqueSite()]],
@@ -106,13 +83,13 @@ final class LoadingTest extends TestCase
             $this->assertSame('ffi', $out['backend'] ?? null, json_encode($out));
             $this->assertTrue($out['reply']['success']);
         } finally {
-            $this->removeTree($dir);
+            Env::removeTree($dir);
         }
     }
 
     public function testFailureListsEveryPathTried(): void
     {
-        $dir = $this->packageCopy(false);
+        $dir = Env::packageCopy(false);
         try {
             $out = $this->runScript(
                 ['autoload' => $dir . '/autoload.php'],
@@ -126,7 +103,7 @@ final class LoadingTest extends TestCase
             $this->assertMatchesRegularExpression('/; libjetpack_partner\.so \(/', $out['message']);
             $this->assertStringContainsString('JETPACK_PARTNER_LIB', $out['message']);
         } finally {
-            $this->removeTree($dir);
+            Env::removeTree($dir);
         }
     }
 
@@ -146,24 +123,28 @@ final class LoadingTest extends TestCase
             $this->markTestSkipped('needs the opcache extension (php-opcache)');
         }
         // As root, opcache needs opcache.preload_user and PHP then refuses FFI::load():
-        // run this PHP as an unprivileged user, like a php-fpm master that is not root.
+        // run this PHP as an unprivileged user (like a php-fpm master that is not root),
+        // from a copy of the package that user can read.
         $prefix = function_exists('posix_geteuid') && posix_geteuid() === 0 ? FpmTest::asNobody() : [];
-        $args = [
-            '-d', 'ffi.enable=preload',
-            '-d', 'opcache.enable=1',
-            '-d', 'opcache.enable_cli=1',
-            '-d', 'opcache.preload=' . Env::packageDir() . '/preload.php',
-        ];
-        // At run time JETPACK_PARTNER_LIB points nowhere: only the preloaded scope can work.
-        $out = $this->runScript(
-            [
+        $dir = Env::packageCopy(true);
+        try {
+            $args = [
+                '-d', 'ffi.enable=preload',
+                '-d', 'opcache.enable=1',
+                '-d', 'opcache.enable_cli=1',
+                '-d', 'opcache.preload=' . $dir . '/preload.php',
+            ];
+            // At run time JETPACK_PARTNER_LIB points nowhere: only the preloaded scope can work.
+            $r = Env::php($dir . '/tests/fixtures/run.php', $args, ['JETPACK_PARTNER_LIB' => $dir . '/lib/libjetpack_partner.so'], [json_encode([
                 'call' => ['provision', 'admin', Sandbox::uniqueSite('preload')],
                 'env' => ['JETPACK_PARTNER_LIB' => '/nonexistent/libjetpack_partner.so'],
-            ],
-            $args,
-            ['JETPACK_PARTNER_LIB' => Env::lib()],
-            $prefix
-        );
+            ], JSON_UNESCAPED_SLASHES)], $prefix);
+        } finally {
+            Env::removeTree($dir);
+        }
+        $this->assertSame(0, $r['status'], $r['stdout'] . $r['stderr']);
+        $out = json_decode(trim($r['stdout']), true);
+        $this->assertIsArray($out, $r['stdout'] . $r['stderr']);
         $this->assertTrue($out['preloaded'], json_encode($out));
         $this->assertSame('ffi', $out['backend'] ?? null, json_encode($out));
         $this->assertTrue($out['reply']['success']);
@@ -275,7 +256,7 @@ final class LoadingTest extends TestCase
             $this->assertStringContainsString('9.9.9', $out['message']);
             $this->assertStringContainsString(Library::BINDING_VERSION, $out['message']);
         } finally {
-            $this->removeTree($dir);
+            Env::removeTree($dir);
         }
     }
 

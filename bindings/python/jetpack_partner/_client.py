@@ -6,6 +6,7 @@ import ctypes
 import json
 import math
 import os
+import re
 import threading
 import weakref
 from typing import Any, Callable, Dict, Optional, Union
@@ -32,6 +33,9 @@ _CODE_NAMES = {
     Code.TOKEN_ERROR: "token_error",
     Code.INTERNAL: "internal",
 }
+
+
+_LAST_ERROR_RE = re.compile(r"^([a-z][a-z0-9_]*): (.*)$", re.S)
 
 
 def _invalid(name: str, what: str) -> InvalidArgument:
@@ -101,9 +105,13 @@ def _count(name: str, value: Any) -> int:
 def _last_error(code: int, what: str) -> JetpackError:
     """The exception for a failed jp_client_new / setter, from the thread's last error."""
     raw = lib.jp_last_error_message()
-    message = raw.decode("utf-8", "replace") if raw else f"{what} failed"
+    text = raw.decode("utf-8", "replace") if raw else f"{what} failed"
     name = _CODE_NAMES.get(code, "internal")
-    return error_class(code)(name, message, None, result=code)
+    # The library writes "<code>: <message>".
+    m = _LAST_ERROR_RE.match(text)
+    if m:
+        name, text = m.group(1), m.group(2)
+    return error_class(code)(name, text, None, result=code)
 
 
 def _decode(raw: Optional[bytes]) -> Optional[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -47,8 +48,12 @@ def _pip_install(target: Path, env: Dict[str, str]) -> str:
     return proc.stdout + proc.stderr
 
 
-def _use_from_elsewhere(target: Path, sandbox: Sandbox, cwd: Path) -> str:
+def _use_from_elsewhere(
+    target: Path, sandbox: Sandbox, cwd: Path, lib_override: "str | None" = None
+) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("JETPACK_PARTNER")}
+    if lib_override:
+        env["JETPACK_PARTNER_LIB"] = lib_override
     env.update(
         PYTHONPATH=str(target), T_ID=PARTNER_ID, T_SECRET=PARTNER_SECRET, T_API=sandbox.url
     )
@@ -81,6 +86,11 @@ def test_install_bundling_a_prebuilt_library(tmp_path: Path, sandbox: Sandbox) -
     _check_wheel_metadata(target)
     used = _use_from_elsewhere(target, sandbox, cwd=tmp_path)
     assert used == str(target / "jetpack_partner" / "libjetpack_partner.so")
+    # JETPACK_PARTNER_LIB still overrides the bundled copy.
+    other = tmp_path / "elsewhere" / "libjetpack_partner.so"
+    other.parent.mkdir()
+    shutil.copyfile(_lib.lib_path, other)
+    assert _use_from_elsewhere(target, sandbox, cwd=tmp_path, lib_override=str(other)) == str(other)
 
 
 @pytest.mark.skipif(

@@ -29,8 +29,13 @@ final class Sandbox
         $log = tempnam(sys_get_temp_dir(), 'jp-php-sandbox-');
         self::$log = $log;
         $pipes = [];
+        $argv = [$binary, '--listen', '127.0.0.1:0'];
+        if (is_executable('/usr/bin/setpriv')) {
+            // Also stopped if this PHP process dies without running its shutdown functions.
+            $argv = array_merge(['/usr/bin/setpriv', '--pdeathsig', 'TERM', '--'], $argv);
+        }
         $proc = proc_open(
-            [$binary, '--listen', '127.0.0.1:0'],
+            $argv,
             [0 => ['file', '/dev/null', 'r'], 1 => ['file', $log, 'w'], 2 => ['file', $log . '.err', 'w']],
             $pipes
         );

@@ -16,4 +16,13 @@ require __DIR__ . '/FastCgi.php';
 require __DIR__ . '/Proxy.php';
 
 JetpackPartner\Tests\Env::init();
+if (function_exists('pcntl_async_signals')) {
+    // Ctrl-C or a kill: exit normally, so the shutdown functions stop the sandbox.
+    pcntl_async_signals(true);
+    foreach ([SIGINT, SIGTERM, SIGHUP] as $signal) {
+        pcntl_signal($signal, static function (int $signal): void {
+            exit(128 + $signal);
+        });
+    }
+}
 JetpackPartner\Tests\Sandbox::start(JetpackPartner\Tests\Env::sandbox());

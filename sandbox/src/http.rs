@@ -13,6 +13,8 @@ pub const MAX_HEAD: usize = 64 * 1024;
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a started request may take to arrive.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one write may block on a client that does not read.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Read timeout used to notice shutdown.
 pub const TICK: Duration = Duration::from_millis(100);
 
@@ -130,6 +132,8 @@ impl Response {
 impl Conn {
     pub fn new(stream: TcpStream) -> Conn {
         let _ = stream.set_read_timeout(Some(TICK));
+        // A client that stops reading cannot hold a thread forever.
+        let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
         let _ = stream.set_nodelay(true);
         Conn {
             stream,

@@ -104,12 +104,14 @@ final class Client
 
     public function __destruct()
     {
-        $this->close();
+        // Dropping the reference frees the native client (FfiBackend::__destruct), unless a
+        // clone of this Client still uses it.
+        $this->backend = null;
     }
 
     /**
      * Releases the native client now (it is also released when the object is
-     * destroyed). Calls made afterwards throw.
+     * destroyed). Calls made afterwards throw, on this object and on its clones.
      */
     public function close(): void
     {

@@ -29,6 +29,14 @@ final class FfiClientTest extends ClientTestCase
         $this->assertStringContainsString('closed', $e->getMessage());
     }
 
+    public function testAClonesDestructionLeavesTheOriginalWorking(): void
+    {
+        $client = $this->client();
+        $clone = clone $client;
+        unset($clone);
+        $this->assertTrue($client->provision('admin', Sandbox::uniqueSite('clone'))['success']);
+    }
+
     public function testAttemptsAreReported(): void
     {
         $site = Sandbox::uniqueSite('attempts');

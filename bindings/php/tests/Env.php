@@ -91,13 +91,13 @@ final class Env
     public static function packageCopy(bool $withLibrary): string
     {
         $dir = sys_get_temp_dir() . '/jp-php-pkg-' . bin2hex(random_bytes(4));
-        foreach (['', '/src/Internal', '/lib', '/tests/fixtures'] as $sub) {
+        foreach (['', '/src/Internal', '/lib', '/bin', '/tests/fixtures'] as $sub) {
             if (!is_dir($dir . $sub)) {
                 mkdir($dir . $sub, 0755, true);
             }
         }
         chmod($dir, 0755);
-        $files = ['autoload.php', 'preload.php', 'ffi-preload-header.php', 'jetpack_partner.ffi.h'];
+        $files = ['autoload.php', 'preload.php', 'ffi-preload-header.php', 'jetpack_partner.ffi.h', 'bundle.sh'];
         foreach (glob(self::packageDir() . '/{src,src/Internal,tests/fixtures}/*.php', GLOB_BRACE) as $f) {
             $files[] = substr($f, strlen(self::packageDir() . '/'));
         }

@@ -87,6 +87,30 @@ final class LoadingTest extends TestCase
         }
     }
 
+    public function testBundledPackageNeedsNoConfiguration(): void
+    {
+        $dir = Env::packageCopy(false);
+        try {
+            exec('bash ' . escapeshellarg($dir . '/bundle.sh') . ' 2>&1', $output, $status);
+            $this->assertSame(0, $status, implode("\n", $output));
+            $this->assertFileExists($dir . '/lib/libjetpack_partner.so');
+            $this->assertFileExists($dir . '/bin/jetpack-partner');
+            $env = ['JETPACK_PARTNER_LIB' => false, 'JETPACK_PARTNER_CLI' => false, 'PATH' => '/usr/bin:/bin'];
+            $spec = ['autoload' => $dir . '/autoload.php', 'call' => ['provision', 'admin', Sandbox::uniqueSite('bundled'), 'premium']];
+            // With FFI: the bundled library.
+            $out = $this->runScript($spec, [], $env);
+            $this->assertSame('ffi', $out['backend'] ?? null, json_encode($out));
+            $this->assertTrue($out['reply']['success']);
+            // Without FFI: the bundled tool.
+            $spec['call'][2] = Sandbox::uniqueSite('bundled');
+            $out = $this->runScript($spec, ['-n'], $env);
+            $this->assertSame('cli', $out['backend'] ?? null, json_encode($out));
+            $this->assertTrue($out['reply']['success']);
+        } finally {
+            Env::removeTree($dir);
+        }
+    }
+
     public function testFailureListsEveryPathTried(): void
     {
         $dir = Env::packageCopy(false);

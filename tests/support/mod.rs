@@ -107,6 +107,8 @@ pub const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 pub struct Seen {
     /// Request lines (`POST /oauth2/token`) of the requests read after a completed handshake.
     pub requests: Mutex<Vec<String>>,
+    /// The same requests whole: request line (with the query) and body.
+    pub full: Mutex<Vec<(String, String)>>,
     /// Connections accepted.
     pub connections: AtomicUsize,
     /// Handshakes that failed (the client refused the certificate, or was not TLS).
@@ -116,6 +118,10 @@ pub struct Seen {
 impl Seen {
     pub fn requests(&self) -> Vec<String> {
         self.requests.lock().unwrap().clone()
+    }
+
+    pub fn full(&self) -> Vec<(String, String)> {
+        self.full.lock().unwrap().clone()
     }
 }
 
@@ -137,7 +143,16 @@ impl TlsServer {
             .with_no_client_auth()
             .with_single_cert(certs, key)
             .expect("server certificate and key");
-        let config = Arc::new(config);
+        TlsServer::start_with(Some(Arc::new(config)))
+    }
+
+    /// The same server over plain HTTP (the client accepts `http://` for loopback hosts), to see
+    /// exactly what the client sends.
+    pub fn start_plain() -> TlsServer {
+        TlsServer::start_with(None)
+    }
+
+    fn start_with(config: Option<Arc<rustls::ServerConfig>>) -> TlsServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
@@ -165,6 +180,11 @@ impl TlsServer {
     pub fn port(&self) -> u16 {
         self.addr.port()
     }
+
+    /// `http://127.0.0.1:PORT` (for a server made with [`TlsServer::start_plain`]).
+    pub fn plain_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
 }
 
 impl Drop for TlsServer {
@@ -177,10 +197,13 @@ impl Drop for TlsServer {
     }
 }
 
-fn serve(stream: TcpStream, config: Arc<rustls::ServerConfig>, seen: &Seen) {
+fn serve(stream: TcpStream, config: Option<Arc<rustls::ServerConfig>>, seen: &Seen) {
     // A connection the client leaves open must not keep the thread forever.
     let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(20)));
+    let Some(config) = config else {
+        return serve_http(stream, seen);
+    };
     let Ok(conn) = rustls::ServerConnection::new(config) else {
         return;
     };
@@ -191,7 +214,11 @@ fn serve(stream: TcpStream, config: Arc<rustls::ServerConfig>, seen: &Seen) {
             return;
         }
     }
-    let mut reader = BufReader::new(tls);
+    serve_http(tls, seen)
+}
+
+fn serve_http<S: Read + Write>(stream: S, seen: &Seen) {
+    let mut reader = BufReader::new(stream);
     loop {
         let mut request_line = String::new();
         match reader.read_line(&mut request_line) {
@@ -222,6 +249,10 @@ fn serve(stream: TcpStream, config: Arc<rustls::ServerConfig>, seen: &Seen) {
         let mut parts = request_line.split(' ');
         let method = parts.next().unwrap_or("").to_string();
         let path = parts.next().unwrap_or("").to_string();
+        seen.full.lock().unwrap().push((
+            request_line.clone(),
+            String::from_utf8_lossy(&body).into_owned(),
+        ));
         seen.requests
             .lock()
             .unwrap()
@@ -233,9 +264,14 @@ fn serve(stream: TcpStream, config: Arc<rustls::ServerConfig>, seen: &Seen) {
                     r#"{{"access_token":"{TLS_TOKEN}","token_type":"bearer","blog_id":"0","blog_url":null,"scope":"jetpack-partner"}}"#
                 ),
             ),
-            ("POST", "/rest/v1.3/jpphp/provision") => (
+            ("POST", p) if p.starts_with("/rest/v1.3/jpphp/") => (
                 "200 OK",
                 r#"{"success":true,"next_url":"https://wordpress.com/start/jetpack","auth_required":true,"served_by":"tls-test-server"}"#
+                    .to_string(),
+            ),
+            ("GET", p) if p.starts_with("/rest/v1.4/jpphp/") => (
+                "200 OK",
+                r#"{"blog":{"is_connected":false,"has_backups_credentials":false},"products":[]}"#
                     .to_string(),
             ),
             _ => (

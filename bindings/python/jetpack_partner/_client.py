@@ -9,7 +9,7 @@ import os
 import re
 import threading
 import weakref
-from typing import Any, Callable, Dict, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from . import _lib
 from ._lib import ClientPtr, ResponsePtr, lib
@@ -21,7 +21,7 @@ StrPath = Union[str, "os.PathLike[str]"]
 
 # The client's own error code strings, for failures that come without a jp_response
 # (jp_client_new and the setters report through jp_last_error_message()).
-_CODE_NAMES = {
+_CODE_NAMES: Dict[int, str] = {
     Code.INVALID_ARGUMENT: "invalid_argument",
     Code.API_ERROR: "api_error",
     Code.TRANSPORT_ERROR: "transport_error",
@@ -34,6 +34,9 @@ _CODE_NAMES = {
     Code.INTERNAL: "internal",
 }
 
+
+_U32_MAX = 2**32 - 1
+_U64_MAX = 2**64 - 1
 
 _LAST_ERROR_RE = re.compile(r"^([a-z][a-z0-9_]*): (.*)$", re.S)
 
@@ -91,14 +94,20 @@ def _millis(name: str, seconds: Any) -> int:
         raise TypeError(f"{name} must be a number of seconds, not {type(seconds).__name__}")
     if not math.isfinite(seconds) or seconds <= 0:
         raise _invalid(name, f"must be a positive, finite number of seconds, got {seconds!r}")
-    return max(1, math.ceil(seconds * 1000))
+    ms = max(1, math.ceil(seconds * 1000))
+    if ms > _U64_MAX:
+        raise _invalid(name, f"is too large: {seconds!r} seconds")
+    return ms
 
 
-def _count(name: str, value: Any) -> int:
+def _count(name: str, value: Any, limit: int) -> int:
+    """A positive integer that fits the C parameter (ctypes would silently truncate it)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
     if value <= 0:
         raise _invalid(name, f"must be positive, got {value!r}")
+    if value > limit:
+        raise _invalid(name, f"is too large: {value!r}")
     return value
 
 
@@ -223,7 +232,7 @@ class Client:
 
         pid = _encode("partner_id", partner_id)
         secret = _encode("partner_secret", partner_secret)
-        settings = []
+        settings: List[Tuple[Any, Union[bytes, int, None], str]] = []
         if api_base is not None:
             settings.append((lib.jp_client_set_api_base, _encode("api_base", api_base), "api_base"))
         if timeout is not None:
@@ -244,13 +253,13 @@ class Client:
             )
         if max_attempts is not None:
             settings.append(
-                (lib.jp_client_set_max_attempts, _count("max_attempts", max_attempts), "max_attempts")
+                (lib.jp_client_set_max_attempts, _count("max_attempts", max_attempts, _U32_MAX), "max_attempts")
             )
         if max_response_bytes is not None:
             settings.append(
                 (
                     lib.jp_client_set_max_response_bytes,
-                    _count("max_response_bytes", max_response_bytes),
+                    _count("max_response_bytes", max_response_bytes, _U64_MAX),
                     "max_response_bytes",
                 )
             )

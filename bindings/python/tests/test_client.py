@@ -85,6 +85,10 @@ def test_provision_with_options(client: Client, sandbox: Sandbox, site: str) -> 
 def test_cancel_options(client: Client, site: str) -> None:
     client.provision("admin", site, "jetpack-scan")
     client.provision("admin", site, "jetpack-anti-spam")
+    client.provision("admin", site, "jetpack-backup-daily")
+    assert client.cancel(site, plan="jetpack-scan")["success"] is True
+    mine = [p["slug"] for p in client.status(site)["products"] if p["is_provisioned_by_calling_partner"]]
+    assert "jetpack-scan" not in mine and "jetpack-anti-spam" in mine
     reply = client.cancel(site, cancel_all=True)
     assert reply["success"] is True
     remaining = [p for p in client.status(site)["products"] if p["is_provisioned_by_calling_partner"]]
@@ -157,6 +161,18 @@ def test_settings_are_validated() -> None:
         Client(PARTNER_ID, PARTNER_SECRET, api_base="http://public-api.wordpress.com")
     with pytest.raises(InvalidArgument):
         Client("", PARTNER_SECRET)
+    # Values that do not fit the C parameter are refused, not truncated.
+    with pytest.raises(InvalidArgument) as info:
+        Client(PARTNER_ID, PARTNER_SECRET, max_attempts=2**32 + 1)
+    assert info.value.message.startswith("max_attempts:")
+    with pytest.raises(InvalidArgument):
+        Client(PARTNER_ID, PARTNER_SECRET, timeout=1e20)
+    # The library's own limits.
+    with pytest.raises(InvalidArgument) as info:
+        Client(PARTNER_ID, PARTNER_SECRET, max_attempts=1000)
+    assert info.value.message.startswith("max_attempts:")
+    with pytest.raises(TypeError):
+        Client(PARTNER_ID, PARTNER_SECRET, max_attempts=2.0)  # type: ignore[arg-type]
 
 
 def test_all_settings_accepted(sandbox: Sandbox, site: str) -> None:

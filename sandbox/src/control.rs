@@ -29,6 +29,15 @@ fn body_json(req: &Request) -> Result<Value, Reply> {
     serde_json::from_slice(trimmed).map_err(|e| bad(&format!("the body is not valid JSON: {e}")))
 }
 
+fn clock_json(shared: &Shared) -> Reply {
+    let now = shared.now();
+    Reply::ok(json!({
+        "ok": true,
+        "now": crate::clock::datetime(now),
+        "offset": shared.clock_offset.load(Ordering::SeqCst),
+    }))
+}
+
 pub fn handle(shared: &Shared, req: &Request, segs: &[&str]) -> Response {
     let reply = match (req.method.as_str(), segs) {
         ("GET", ["health"]) => ok(),
@@ -71,7 +80,7 @@ pub fn handle(shared: &Shared, req: &Request, segs: &[&str]) -> Response {
                         },
                     };
                     match shared.store.write(|tx| {
-                        api::connect_site(tx, &ident, url.as_deref())
+                        api::connect_site(tx, &ident, url.as_deref(), shared.now())
                             .and_then(|_| tx.site_by_ident(&ident).map(|s| s.blog_id))
                     }) {
                         Ok(Some(blog_id)) => Reply::ok(json!({"ok": true, "blog_id": blog_id})),
@@ -82,6 +91,17 @@ pub fn handle(shared: &Shared, req: &Request, segs: &[&str]) -> Response {
                         Err(e) => storage_error(&e),
                     }
                 }
+            },
+        },
+        ("GET", ["clock"]) => clock_json(shared),
+        ("POST", ["clock"]) => match body_json(req) {
+            Err(r) => r,
+            Ok(v) => match v.get("advance").and_then(Value::as_i64) {
+                Some(s) if s >= 0 => {
+                    shared.clock_offset.fetch_add(s, Ordering::SeqCst);
+                    clock_json(shared)
+                }
+                _ => bad("advance: required non-negative number of seconds"),
             },
         },
         ("POST", ["authorize"]) => match body_json(req) {

@@ -30,7 +30,7 @@ mod store;
 use std::fmt;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -112,6 +112,15 @@ pub(crate) struct Shared {
     /// Set through `/__sandbox/authorize`: the authorize page refuses.
     pub deny_authorize: AtomicBool,
     pub connections: AtomicUsize,
+    /// Seconds added to the wall clock (`POST /__sandbox/clock`).
+    pub clock_offset: AtomicI64,
+}
+
+impl Shared {
+    /// The sandbox's current time: the wall clock plus the offset.
+    pub fn now(&self) -> i64 {
+        clock::now() + self.clock_offset.load(Ordering::Relaxed)
+    }
 }
 
 /// A running sandbox. Dropping it stops the server.
@@ -158,6 +167,7 @@ impl Sandbox {
             user_password: config.user_password.clone(),
             deny_authorize: AtomicBool::new(false),
             connections: AtomicUsize::new(0),
+            clock_offset: AtomicI64::new(0),
         });
         let s2 = shared.clone();
         let accept = std::thread::Builder::new()

@@ -111,12 +111,23 @@ pub struct ActivationRec {
     pub partner_tracking_id: Option<String>,
 }
 
+/// How long an activation may stay pending before it lapses.
+pub const PENDING_TTL: i64 = 14 * 24 * 3600;
+
 impl ActivationRec {
-    pub fn is_active_or_pending(&self) -> bool {
-        self.cancelled_on.is_none()
+    /// When it stopped running: cancelled, or lapsed after 14 days pending.
+    pub fn ended_on(&self, now: i64) -> Option<i64> {
+        self.cancelled_on.or_else(|| {
+            let lapse = self.created_on + PENDING_TTL;
+            (self.activated_on.is_none() && lapse <= now).then_some(lapse)
+        })
     }
-    pub fn is_pending(&self) -> bool {
-        self.cancelled_on.is_none() && self.activated_on.is_none()
+    /// Active or pending at `now`.
+    pub fn is_live(&self, now: i64) -> bool {
+        self.ended_on(now).is_none()
+    }
+    pub fn is_pending(&self, now: i64) -> bool {
+        self.is_live(now) && self.activated_on.is_none()
     }
 }
 
@@ -249,13 +260,13 @@ impl State {
     }
 
     /// Live (active or pending) activations on a blog.
-    pub fn live_activations(&self, blog_id: u64) -> Vec<&ActivationRec> {
+    pub fn live_activations(&self, blog_id: u64, now: i64) -> Vec<&ActivationRec> {
         self.activations_by_blog
             .get(&blog_id)
             .map(|ids| {
                 ids.iter()
                     .filter_map(|id| self.activations.get(id))
-                    .filter(|a| a.is_active_or_pending())
+                    .filter(|a| a.is_live(now))
                     .collect()
             })
             .unwrap_or_default()

@@ -1,7 +1,6 @@
 //! Bearer tokens: who is calling, and refusing the wrong kind of token.
 
 use super::{Ctx, Failure, Result};
-use crate::clock;
 use crate::reply::Reply;
 use crate::state::{Event, KeyRec, PartnerRec, State, TokenKind, TokenRec};
 
@@ -33,11 +32,11 @@ impl Ctx<'_> {
     }
 }
 
-pub fn live_token<'s>(state: &'s State, token: &str) -> Option<&'s TokenRec> {
+pub fn live_token<'s>(state: &'s State, token: &str, now: i64) -> Option<&'s TokenRec> {
     state
         .tokens
         .get(token)
-        .filter(|t| !t.revoked && t.expires_at.is_none_or(|e| e > clock::now()))
+        .filter(|t| !t.revoked && t.expires_at.is_none_or(|e| e > now))
 }
 
 /// The calling partner key, from a client-credentials token.
@@ -51,7 +50,7 @@ pub fn partner_key(ctx: &Ctx<'_>, style: Style, scope_message: &str) -> Result<K
         ));
     };
     ctx.shared.store.read(|st| {
-        let t = live_token(st, token)
+        let t = live_token(st, token, ctx.now())
             .ok_or_else(|| err(style, 403, "invalid_token", "The OAuth2 token is invalid."))?;
         if t.kind != TokenKind::Partner {
             return Err(err(style, 403, "invalid_scope", scope_message));
@@ -82,7 +81,7 @@ pub fn user(ctx: &Ctx<'_>, style: Style) -> Result<(TokenRec, PartnerRec)> {
         ));
     };
     ctx.shared.store.read(|st| {
-        let t = live_token(st, token)
+        let t = live_token(st, token, ctx.now())
             .ok_or_else(|| err(style, 403, "invalid_token", "The OAuth2 token is invalid."))?;
         if t.kind != TokenKind::User {
             return Err(err(

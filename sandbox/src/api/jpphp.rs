@@ -3,7 +3,6 @@
 
 use super::auth::{self, err, Style};
 use super::{Ctx, Failure, Result};
-use crate::clock;
 use crate::params::percent_encode;
 use crate::plans::{self, Plan};
 use crate::reply::Reply;
@@ -26,8 +25,12 @@ pub fn sso_url(siteurl: &str) -> String {
 
 /// Marks a site connected (creating it from `siteurl` when unknown and a URL
 /// is given) and activates its pending activations. Returns the site URL.
-pub fn connect_site(tx: &mut Tx<'_>, identifier: &str, siteurl: Option<&str>) -> Option<String> {
-    let now = clock::now();
+pub fn connect_site(
+    tx: &mut Tx<'_>,
+    identifier: &str,
+    siteurl: Option<&str>,
+    now: i64,
+) -> Option<String> {
     let site = match tx.site_by_ident(identifier).cloned() {
         Some(s) => s,
         None => {
@@ -55,9 +58,9 @@ pub fn connect_site(tx: &mut Tx<'_>, identifier: &str, siteurl: Option<&str>) ->
         }));
     }
     let pending: Vec<ActivationRec> = tx
-        .live_activations(blog_id)
+        .live_activations(blog_id, now)
         .into_iter()
-        .filter(|a| a.is_pending())
+        .filter(|a| a.is_pending(now))
         .cloned()
         .collect();
     for a in pending {
@@ -89,7 +92,12 @@ fn plan_of(a: &ActivationRec) -> &'static Plan {
 }
 
 /// Checks a key's per-plan limit before it takes one more `plan`.
-fn check_limit(st: &State, key: &KeyRec, plan: &Plan) -> std::result::Result<(), Failure> {
+fn check_limit(
+    st: &State,
+    key: &KeyRec,
+    plan: &Plan,
+    now: i64,
+) -> std::result::Result<(), Failure> {
     let Some(limits) = &key.limits else {
         return Ok(());
     };
@@ -102,11 +110,7 @@ fn check_limit(st: &State, key: &KeyRec, plan: &Plan) -> std::result::Result<(),
     let used = st
         .activations
         .values()
-        .filter(|a| {
-            a.key_id == key.id
-                && a.is_active_or_pending()
-                && a.current_product_id == plan.product_id
-        })
+        .filter(|a| a.key_id == key.id && a.is_live(now) && a.current_product_id == plan.product_id)
         .count() as u64;
     if used >= max {
         return Err(bad(
@@ -226,7 +230,7 @@ pub fn provision(ctx: &Ctx<'_>) -> Result<Reply> {
         .shared
         .store
         .write(|tx| -> std::result::Result<bool, Failure> {
-            let now = clock::now();
+            let now = ctx.now();
             let existing = tx.site_by_ident(&site_url.identifier).cloned();
             let mut site = existing.clone().unwrap_or_else(|| SiteRec {
                 blog_id: tx.next_blog_id(),
@@ -241,7 +245,7 @@ pub fn provision(ctx: &Ctx<'_>) -> Result<Reply> {
             });
             // Plan checks first, so a refused call changes nothing.
             let family_live: Option<ActivationRec> = tx
-                .live_activations(site.blog_id)
+                .live_activations(site.blog_id, now)
                 .into_iter()
                 .find(|a| plan_of(a).family == plan.family)
                 .cloned();
@@ -255,7 +259,7 @@ pub fn provision(ctx: &Ctx<'_>) -> Result<Reply> {
             } else {
                 match family_live {
                     None => {
-                        check_limit(tx, &key, plan)?;
+                        check_limit(tx, &key, plan, now)?;
                         Change::New
                     }
                     Some(a) => {
@@ -269,7 +273,7 @@ pub fn provision(ctx: &Ctx<'_>) -> Result<Reply> {
                                 "Can not automatically downgrade plans. Contact support.",
                             ));
                         } else {
-                            check_limit(tx, &key, plan)?;
+                            check_limit(tx, &key, plan, now)?;
                             Change::Upgrade(a)
                         }
                     }
@@ -348,7 +352,7 @@ pub fn provision(ctx: &Ctx<'_>) -> Result<Reply> {
                 }
             }
             if became_connected {
-                connect_site(tx, &site_url.identifier, None);
+                connect_site(tx, &site_url.identifier, None, now);
             }
             Ok(connected)
         })??;
@@ -400,6 +404,7 @@ fn activation_summary(a: &ActivationRec) -> Value {
 
 /// `POST /rest/v1.3/jpphp/{site}/partner-cancel`
 pub fn cancel(ctx: &Ctx<'_>, segment: &str) -> Result<Reply> {
+    let now = ctx.now();
     let key = auth::partner_key(
         ctx,
         Style::Rest,
@@ -416,11 +421,11 @@ pub fn cancel(ctx: &Ctx<'_>, segment: &str) -> Result<Reply> {
     let reply = ctx.shared.store.write(|tx| -> Result<Value> {
         let site = resolve_site(tx, segment)?;
         let live: Vec<ActivationRec> = tx
-            .live_activations(site.blog_id)
+            .live_activations(site.blog_id, now)
             .into_iter()
             .cloned()
             .collect();
-        let now = clock::now();
+        let now = ctx.now();
         if cancel_all {
             let mine: Vec<ActivationRec> = live
                 .iter()
@@ -436,7 +441,7 @@ pub fn cancel(ctx: &Ctx<'_>, segment: &str) -> Result<Reply> {
             let mut pending = Vec::new();
             let mut active = Vec::new();
             for a in mine {
-                if a.is_pending() {
+                if a.is_pending(now) {
                     pending.push(activation_summary(&a));
                 } else {
                     active.push(activation_summary(&a));
@@ -479,6 +484,7 @@ fn incorrect_key() -> Failure {
 
 /// `GET /rest/v1.4/jpphp/{site}/status`
 pub fn status(ctx: &Ctx<'_>, segment: &str) -> Result<Reply> {
+    let now = ctx.now();
     let key = auth::partner_key(
         ctx,
         Style::Rest,
@@ -487,14 +493,14 @@ pub fn status(ctx: &Ctx<'_>, segment: &str) -> Result<Reply> {
     ctx.shared.store.read(|st| {
         let site = resolve_site(st, segment)?;
         let products: Vec<Value> = st
-            .live_activations(site.blog_id)
+            .live_activations(site.blog_id, now)
             .into_iter()
             .map(|a| {
                 json!({
                     "slug": plan_of(a).slug,
                     "is_provisioned_by_partner": true,
                     "is_provisioned_by_calling_partner": a.key_id == key.id,
-                    "is_pending": a.is_pending(),
+                    "is_pending": a.is_pending(now),
                 })
             })
             .collect();
@@ -511,6 +517,7 @@ pub fn status(ctx: &Ctx<'_>, segment: &str) -> Result<Reply> {
 
 /// `GET /rest/v1.2/jpphp/{site}/status`
 pub fn status_v12(ctx: &Ctx<'_>, segment: &str) -> Result<Reply> {
+    let now = ctx.now();
     let key = auth::partner_key(
         ctx,
         Style::Rest,
@@ -518,14 +525,14 @@ pub fn status_v12(ctx: &Ctx<'_>, segment: &str) -> Result<Reply> {
     )?;
     ctx.shared.store.read(|st| {
         let site = resolve_site(st, segment)?;
-        let live = st.live_activations(site.blog_id);
+        let live = st.live_activations(site.blog_id, now);
         let plan = live.iter().find(|a| plan_of(a).family == "plans");
         Ok(Reply::ok(json!({
             "plan": plan.map_or(plans::FREE, |a| plan_of(a).slug),
             "is_partner_plan": plan.is_some(),
             "is_provisioned_by_calling_partner": plan.is_some_and(|a| a.key_id == key.id),
             "is_connected": site.connected,
-            "has_pending_plan": live.iter().any(|a| a.is_pending()),
+            "has_pending_plan": live.iter().any(|a| a.is_pending(now)),
         })))
     })
 }
@@ -533,6 +540,7 @@ pub fn status_v12(ctx: &Ctx<'_>, segment: &str) -> Result<Reply> {
 /// `GET /rest/v1.3/jpphp/{site}/upgrade-paths`: per family, the slugs the
 /// site can move to.
 pub fn upgrade_paths(ctx: &Ctx<'_>, segment: &str) -> Result<Reply> {
+    let now = ctx.now();
     auth::partner_key(
         ctx,
         Style::Rest,
@@ -540,7 +548,7 @@ pub fn upgrade_paths(ctx: &Ctx<'_>, segment: &str) -> Result<Reply> {
     )?;
     ctx.shared.store.read(|st| {
         let site = resolve_site(st, segment)?;
-        let live = st.live_activations(site.blog_id);
+        let live = st.live_activations(site.blog_id, now);
         let mut out = Map::new();
         for family in plans::families() {
             let current = live.iter().map(|a| plan_of(a)).find(|p| p.family == family);

@@ -2,8 +2,8 @@
 
 use super::auth::{self, err, Style};
 use super::{Ctx, Result};
+use crate::ids;
 use crate::state::{Event, KeyRec, Limits};
-use crate::{clock, ids};
 use serde_json::json;
 
 fn count(ctx: &Ctx<'_>, name: &str) -> Result<u64> {
@@ -61,7 +61,7 @@ pub fn new_key(ctx: &Ctx<'_>) -> Result<Reply> {
             limits: Some(limits),
             notes,
             disabled: false,
-            created_on: clock::now(),
+            created_on: ctx.now(),
             created_by: Some(caller.id),
         };
         tx.put(Event::Key(key.clone()));

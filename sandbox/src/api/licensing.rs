@@ -101,7 +101,7 @@ pub fn issue(ctx: &Ctx<'_>) -> Result<Reply> {
             license_key: format!("{}_{}", plan.slug, ids::random_string(24)),
             key_id: key.id,
             product: plan.slug.to_string(),
-            issued_at: clock::now(),
+            issued_at: ctx.now(),
             attached_at: None,
             revoked_at: None,
             blog_id: None,
@@ -127,7 +127,7 @@ pub fn revoke(ctx: &Ctx<'_>) -> Result<Reply> {
             ));
         }
         let l = LicenseRec {
-            revoked_at: Some(clock::now()),
+            revoked_at: Some(ctx.now()),
             ..l
         };
         tx.put(Event::License(l.clone()));
@@ -176,7 +176,7 @@ pub fn attach(ctx: &Ctx<'_>, license_key: &str) -> Result<Reply> {
             ));
         }
         let l = LicenseRec {
-            attached_at: Some(clock::now()),
+            attached_at: Some(ctx.now()),
             blog_id: Some(s.blog_id),
             site_url: Some(s.siteurl.clone()),
             ..l
@@ -246,7 +246,7 @@ pub fn partner(ctx: &Ctx<'_>) -> Result<Reply> {
                 .tokens
                 .values()
                 .filter(|t| t.kind == TokenKind::Partner && t.client_id == k.client_id && t.scope == "jetpack-licensing")
-                .find(|t| live_token(tx, &t.token).is_some())
+                .find(|t| live_token(tx, &t.token, ctx.now()).is_some())
                 .map(|t| t.token.clone());
             let token = match existing {
                 Some(t) => t,
@@ -260,7 +260,7 @@ pub fn partner(ctx: &Ctx<'_>) -> Result<Reply> {
                         scope: "jetpack-licensing".into(),
                         revoked: false,
                         expires_at: None,
-                        created_on: clock::now(),
+                        created_on: ctx.now(),
                     };
                     let s = t.token.clone();
                     tx.put(Event::Token(t));
@@ -311,7 +311,7 @@ pub fn site_connection(ctx: &Ctx<'_>) -> Result<Reply> {
         let already = tx
             .site_by_ident(&site.identifier)
             .is_some_and(|s| s.connected);
-        jpphp::connect_site(tx, &site.identifier, Some(&site.url));
+        jpphp::connect_site(tx, &site.identifier, Some(&site.url), ctx.now());
         if let Some(s) = tx.site_by_ident(&site.identifier).cloned() {
             if s.local_user.is_empty() {
                 tx.put(Event::Site(SiteRec { local_user, ..s }));

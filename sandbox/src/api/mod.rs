@@ -60,6 +60,10 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    pub fn now(&self) -> i64 {
+        self.shared.now()
+    }
+
     /// Strings a fault's `site` filter is matched against.
     pub fn site_hints(&self, route: &Route) -> Vec<String> {
         let mut v = Vec::new();

@@ -4,11 +4,11 @@
 
 use super::auth::{self, live_token, Style};
 use super::{jpphp, Ctx, Failure, Result};
+use crate::ids;
 use crate::params::percent_encode;
 use crate::reply::{html_escape, Reply};
 use crate::sites::{parse_ref, SiteRef};
 use crate::state::{CodeRec, Event, KeyRec, State, TokenKind, TokenRec};
-use crate::{clock, ids};
 use serde_json::json;
 use std::sync::atomic::Ordering;
 
@@ -64,6 +64,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 fn new_token(
+    now: i64,
     kind: TokenKind,
     client_id: &str,
     user_id: u64,
@@ -71,7 +72,6 @@ fn new_token(
     scope: &str,
     ttl: Option<i64>,
 ) -> TokenRec {
-    let now = clock::now();
     TokenRec {
         token: ids::random_string(64),
         kind,
@@ -113,6 +113,7 @@ pub fn token(ctx: &Ctx<'_>) -> Result<Reply> {
                 }
             }
             let t = new_token(
+                ctx.now(),
                 TokenKind::Partner,
                 &key.client_id,
                 0,
@@ -157,6 +158,7 @@ pub fn token(ctx: &Ctx<'_>) -> Result<Reply> {
                     ));
                 }
                 let t = new_token(
+                    ctx.now(),
                     TokenKind::User,
                     &key.client_id,
                     rec.user_id,
@@ -208,7 +210,15 @@ pub fn token(ctx: &Ctx<'_>) -> Result<Reply> {
                 .non_empty("scope")
                 .unwrap_or("global")
                 .to_string();
-            let t = new_token(TokenKind::User, &key.client_id, user_id, 0, &scope, None);
+            let t = new_token(
+                ctx.now(),
+                TokenKind::User,
+                &key.client_id,
+                user_id,
+                0,
+                &scope,
+                None,
+            );
             let access = t.token.clone();
             ctx.shared.store.write(|tx| tx.put(Event::Token(t)))?;
             Ok(Reply::ok(json!({
@@ -241,7 +251,7 @@ pub fn token_info(ctx: &Ctx<'_>) -> Result<Reply> {
         .non_empty("token")
         .ok_or_else(|| oauth_err(400, "invalid_request", "The token parameter is missing."))?;
     ctx.shared.store.read(|st| {
-        let t = live_token(st, token)
+        let t = live_token(st, token, ctx.now())
             .ok_or_else(|| oauth_err(400, "invalid_token", "The token is invalid."))?;
         if t.client_id != client_id {
             return Err(oauth_err(
@@ -257,7 +267,7 @@ pub fn token_info(ctx: &Ctx<'_>) -> Result<Reply> {
             "scope": t.scope,
         });
         if let Some(e) = t.expires_at {
-            v["expires_in"] = json!((e - clock::now()).max(0));
+            v["expires_in"] = json!((e - ctx.now()).max(0));
         }
         Ok(Reply::ok(v))
     })
@@ -364,6 +374,7 @@ pub fn authorize(ctx: &Ctx<'_>) -> Result<Reply> {
     let scope = q.non_empty("scope").unwrap_or("global").to_string();
     if implicit {
         let t = new_token(
+            ctx.now(),
             TokenKind::User,
             &key.client_id,
             user_id,
@@ -390,7 +401,7 @@ pub fn authorize(ctx: &Ctx<'_>) -> Result<Reply> {
         blog_id,
         scope,
         used: false,
-        created_on: clock::now(),
+        created_on: ctx.now(),
     };
     let mut p = vec![("code", code.code.clone())];
     p.extend(state_param);
@@ -427,7 +438,7 @@ pub fn jetpack_authorize(ctx: &Ctx<'_>) -> Result<Reply> {
     let url = ctx
         .shared
         .store
-        .write(|tx| jpphp::connect_site(tx, &ident, None))?;
+        .write(|tx| jpphp::connect_site(tx, &ident, None, ctx.now()))?;
     match url {
         Some(siteurl) => {
             let sso = jpphp::sso_url(&siteurl);

@@ -52,7 +52,7 @@ fn opt_dt(ts: Option<i64>) -> Value {
     ts.map_or(Value::Null, |t| json!(clock::datetime(t)))
 }
 
-fn activation_json(st: &State, a: &ActivationRec) -> Value {
+fn activation_json(st: &State, a: &ActivationRec, now: i64) -> Value {
     let site = st.sites.get(&a.blog_id);
     let slug = |id: u64| plans::by_product_id(id).map_or("unknown", |p| p.slug);
     let expiry = a.activated_on.unwrap_or(a.created_on);
@@ -66,10 +66,10 @@ fn activation_json(st: &State, a: &ActivationRec) -> Value {
         "product_slug": slug(a.product_id),
         "created_on": clock::datetime(a.created_on),
         "activated_on": opt_dt(a.activated_on),
-        "cancelled_on": opt_dt(a.cancelled_on),
+        "cancelled_on": opt_dt(a.ended_on(now)),
         "disputed_on": Value::Null,
         "expiry_date": clock::datetime(clock::add_years(expiry, EXPIRY_YEARS)),
-        "is_pending": a.is_pending(),
+        "is_pending": a.is_pending(now),
         "site_registered": site.is_some_and(|s| s.connected),
         "site_url": site.map_or(a.site_url.clone(), |s| s.siteurl.clone()),
         "site_name": site.map_or(String::new(), |s| s.identifier.split("::").next().unwrap_or("").to_string()),
@@ -194,7 +194,7 @@ pub fn activations(ctx: &Ctx<'_>, partner_id: &str, key_id: &str) -> Result<Repl
             .into_iter()
             .skip((page - 1).saturating_mul(per_page))
             .take(per_page)
-            .map(|a| activation_json(st, a))
+            .map(|a| activation_json(st, a, ctx.now()))
             .collect();
         json!({"total": total, "page": page, "per_page": per_page, "activations": items})
     });
@@ -263,7 +263,7 @@ pub fn activations_summary(ctx: &Ctx<'_>) -> Result<Reply> {
         let Some(first) = acts.iter().map(|a| a.created_on).min() else {
             return Vec::new();
         };
-        let now = clock::now();
+        let now = ctx.now();
         let mut rows = Vec::new();
         let (mut start, mut end) = bucket(first, scale);
         while start <= now && rows.len() < 5000 {
@@ -273,7 +273,7 @@ pub fn activations_summary(ctx: &Ctx<'_>) -> Result<Reply> {
                 .count();
             let total = acts
                 .iter()
-                .filter(|a| a.created_on < end && a.cancelled_on.is_none_or(|c| c >= end))
+                .filter(|a| a.created_on < end && a.ended_on(now).is_none_or(|c| c >= end))
                 .count();
             rows.push(json!({"date": clock::date(start), "new": new, "total": total}));
             (start, end) = bucket(end, scale);
@@ -340,7 +340,7 @@ pub fn invoices(ctx: &Ctx<'_>, partner_id: &str, key_id: &str) -> Result<Reply> 
             .min();
         let mut invoices = Vec::new();
         if let Some(first) = first {
-            let (current, _) = bucket(clock::now(), "month");
+            let (current, _) = bucket(ctx.now(), "month");
             let (mut start, mut end) = bucket(first, "month");
             while start < current {
                 let inv = invoice(st, key.id, start, end, "paid");
@@ -361,7 +361,7 @@ pub fn invoices(ctx: &Ctx<'_>, partner_id: &str, key_id: &str) -> Result<Reply> 
 pub fn upcoming_invoice(ctx: &Ctx<'_>, partner_id: &str, key_id: &str) -> Result<Reply> {
     let (_, key) = partner_and_key(ctx, partner_id, Some(key_id))?;
     let key = key.ok_or_else(|| wp(404, "invalid_key", "No such key for this partner."))?;
-    let (start, end) = bucket(clock::now(), "month");
+    let (start, end) = bucket(ctx.now(), "month");
     let inv = ctx
         .shared
         .store

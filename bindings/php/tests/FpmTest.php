@@ -35,7 +35,7 @@ final class FpmTest extends TestCase
      * @param list<string> $ini
      * @return array<string, mixed>
      */
-    private function requestThroughFpm(array $ini, bool $asNobody = false, ?string $package = null, ?array $env = null): array
+    private function requestThroughFpm(array $ini, bool $asNobody = false, ?string $package = null, ?array $env = null, array $poolLines = []): array
     {
         $fpm = self::fpmBinary();
         if ($fpm === null) {
@@ -55,8 +55,15 @@ final class FpmTest extends TestCase
             'pm = static',
             'pm.max_children = 1',
             'catch_workers_output = yes',
+            ...$poolLines,
         ]) . "\n");
-        $argv = [$fpm, '-F', '-y', $dir . '/fpm.conf', '-d', 'ffi.enable=preload'];
+        $ffiEnable = 'preload';
+        foreach ($ini as $setting) {
+            if (str_starts_with($setting, 'ffi.enable=')) {
+                $ffiEnable = substr($setting, strlen('ffi.enable='));
+            }
+        }
+        $argv = [$fpm, '-F', '-y', $dir . '/fpm.conf', '-d', 'ffi.enable=' . $ffiEnable];
         foreach ($ini as $setting) {
             $argv[] = '-d';
             $argv[] = $setting;
@@ -116,7 +123,7 @@ final class FpmTest extends TestCase
         $out = json_decode($body, true);
         $this->assertIsArray($out, $reply['stdout'] . $reply['stderr']);
         $this->assertSame('fpm-fcgi', $out['sapi']);
-        $this->assertSame('preload', $out['ffi_enable']);
+        $this->assertSame($ffiEnable, $out['ffi_enable']);
         return $out;
     }
 
@@ -179,6 +186,16 @@ final class FpmTest extends TestCase
             Env::removeTree($package);
         }
         $this->assertTrue($out['preloaded'], json_encode($out));
+        $this->assertSame('ffi', $out['backend'] ?? null, json_encode($out));
+        $this->assertTrue($out['reply']['success']);
+    }
+
+    /** With ffi.enable=true nothing is preloaded: each worker loads the library with FFI::cdef. */
+    public function testFfiEnabledNeedsNoPreload(): void
+    {
+        // FPM clears the workers' environment: the pool passes JETPACK_PARTNER_LIB on.
+        $out = $this->requestThroughFpm(['ffi.enable=1'], false, null, null, ['env[JETPACK_PARTNER_LIB] = ' . Env::lib()]);
+        $this->assertFalse($out['preloaded']);
         $this->assertSame('ffi', $out['backend'] ?? null, json_encode($out));
         $this->assertTrue($out['reply']['success']);
     }

@@ -28,8 +28,6 @@ declare(strict_types=1);
 
 require __DIR__ . '/autoload.php';
 
-foreach (glob(__DIR__ . '/src/{,Internal/}*.php', GLOB_BRACE) ?: [] as $file) {
-    require_once $file;
-}
-
+// Compiles the classes, then registers the scope. To name the library here rather than
+// through the master's environment, pass its path: Library::preload('/path/to/libjetpack_partner.so').
 JetpackPartner\Library::preload();

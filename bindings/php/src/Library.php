@@ -171,10 +171,18 @@ final class Library
      * opcache.preload_user: then use php.ini's ffi.preload with the header from
      * preloadHeader() (bindings/php/ffi-preload-header.php prints it).
      *
+     * Also compiles the package's classes into opcache. A preload script of your own
+     * needs only: require '.../autoload.php'; JetpackPartner\Library::preload('/path/to/libjetpack_partner.so');
+     *
      * @return string the library loaded
      */
     public static function preload(?string $library = null): string
     {
+        // Compile every class of the package into opcache: with ffi.enable=preload only
+        // preloaded code may call FFI::scope().
+        foreach (glob(__DIR__ . '/{,Internal/}*.php', GLOB_BRACE) ?: [] as $file) {
+            require_once $file;
+        }
         if (!extension_loaded('ffi')) {
             throw new Exception('ffi_unavailable', 'the PHP FFI extension is not loaded: nothing to preload');
         }

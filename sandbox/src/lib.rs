@@ -218,6 +218,12 @@ impl Sandbox {
     }
 }
 
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sandbox").field("url", &self.url).finish()
+    }
+}
+
 impl Drop for Sandbox {
     fn drop(&mut self) {
         self.stop();

@@ -11,13 +11,23 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Connections served at once; past it a new connection gets 503 and is closed.
+const MAX_CONNECTIONS: usize = 2048;
+
 pub fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     for conn in listener.incoming() {
         if shared.shutdown.load(Ordering::SeqCst) {
             break;
         }
         match conn {
-            Ok(stream) => {
+            Ok(mut stream) => {
+                if shared.connections.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
+                    let resp = Response::text(503, "Too many connections\n");
+                    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+                    let _ = stream.write_all(&resp.head_bytes(false));
+                    let _ = stream.write_all(&resp.body);
+                    continue;
+                }
                 shared.connections.fetch_add(1, Ordering::SeqCst);
                 let s2 = shared.clone();
                 let spawned = std::thread::Builder::new()
@@ -76,8 +86,7 @@ fn serve(stream: TcpStream, shared: &Shared) {
             }
         }
         if !keep_alive {
-            let _ = conn.stream.flush();
-            let _ = conn.stream.shutdown(Shutdown::Write);
+            lingering_close(&mut conn.stream);
             return;
         }
     }

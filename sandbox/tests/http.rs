@@ -396,3 +396,25 @@ fn control_endpoints_can_be_switched_off() {
     .unwrap();
     assert_eq!(get(sb.url(), "/__sandbox/health", None).status, 404);
 }
+
+#[test]
+fn handle_and_config_are_safe_to_share_and_print() {
+    fn check<T: Send + Sync + std::fmt::Debug>() {}
+    check::<Sandbox>();
+    check::<Config>();
+    let cfg = Config {
+        partners: vec![("42".into(), "top-secret-value".into())],
+        ..Default::default()
+    };
+    let shown = format!("{cfg:?}");
+    assert!(shown.contains("42"));
+    assert!(!shown.contains("top-secret-value"));
+    let sb = Sandbox::start(cfg).unwrap();
+    assert!(format!("{sb:?}").contains(sb.url()));
+    let err = Sandbox::start(Config {
+        listen: "256.0.0.1:0".into(),
+        ..Default::default()
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("cannot listen"));
+}

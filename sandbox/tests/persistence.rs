@@ -114,8 +114,7 @@ fn corrupt_state_is_an_error_and_left_untouched() {
     let path = dir.file("state.jsonl");
     std::fs::write(&path, b"hello, this is somebody's file\n").unwrap();
     let err = Sandbox::start(with_state(&path))
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(
         err.contains("not a jetpack-partner-sandbox state file"),
@@ -138,16 +137,14 @@ fn corrupt_state_is_an_error_and_left_untouched() {
     text.replace_range(mid..mid + 3, "###");
     std::fs::write(&good, &text).unwrap();
     let err = Sandbox::start(with_state(&good))
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(err.contains("corrupt at line"), "{err}");
     assert_eq!(std::fs::read_to_string(&good).unwrap(), text);
 
     // An unreadable path (a directory).
     let err = Sandbox::start(with_state(&dir.0))
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(err.contains("state file"), "{err}");
 }
@@ -183,8 +180,7 @@ fn one_sandbox_per_state_file() {
     let path = dir.file("state.jsonl");
     let _first = Sandbox::start(with_state(&path)).unwrap();
     let err = Sandbox::start(with_state(&path))
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(err.contains("in use"), "{err}");
 }

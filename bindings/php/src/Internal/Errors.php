@@ -7,6 +7,7 @@ namespace JetpackPartner\Internal;
 use JetpackPartner\ApiException;
 use JetpackPartner\Exception;
 use JetpackPartner\InvalidArgumentException;
+use JetpackPartner\Library;
 use JetpackPartner\TransportException;
 
 /**
@@ -66,6 +67,47 @@ final class Errors
         }
         // token_error and every server code.
         return new ApiException($code, $message, $httpStatus, $attempts, $body);
+    }
+
+    /**
+     * Like make(), with the class chosen by the library's numeric result (jp_code), so a
+     * server code that happens to look like a client one still makes an ApiException.
+     *
+     * @param array<mixed>|null $body
+     */
+    public static function fromResult(
+        int $result,
+        string $code,
+        string $message,
+        ?int $httpStatus = null,
+        int $attempts = 0,
+        ?array $body = null
+    ): Exception {
+        if ($httpStatus === 0) {
+            $httpStatus = null;
+        }
+        if ($message === '') {
+            $message = $code;
+        }
+        switch ($result) {
+            case Library::JP_INVALID_ARGUMENT:
+                return new InvalidArgumentException($code, $message, $httpStatus, $attempts, $body);
+            case Library::JP_API_ERROR:
+            case Library::JP_TOKEN_ERROR:
+                return new ApiException($code, $message, $httpStatus, $attempts, $body);
+            case Library::JP_TRANSPORT_ERROR:
+            case Library::JP_TIMEOUT:
+            case Library::JP_TLS_ERROR:
+            case Library::JP_INVALID_RESPONSE:
+            case Library::JP_RESPONSE_TOO_LARGE:
+            case Library::JP_OUTCOME_UNKNOWN:
+                return new TransportException($code, $message, $httpStatus, $attempts, $body);
+            case Library::JP_INTERNAL:
+                return new Exception($code, $message, $httpStatus, $attempts, $body);
+            default:
+                // A result newer than this binding: classify by its code string.
+                return self::make($code, $message, $httpStatus, $attempts, $body);
+        }
     }
 
     public static function isClientCode(string $code): bool

@@ -144,7 +144,7 @@ final class FfiBackend implements Backend
         if ($code === Library::JP_OK) {
             return Errors::decodeReply($json, $httpStatus, $attempts);
         }
-        throw Errors::make($errorCode, $message, $httpStatus, $attempts, Errors::decodeErrorBody($json));
+        throw Errors::fromResult($code, $errorCode, $message, $httpStatus, $attempts, Errors::decodeErrorBody($json));
     }
 
     private function live(): \FFI\CData

@@ -6,8 +6,10 @@ The shared library and the sandbox binary come from ``JETPACK_PARTNER_LIB`` and
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -74,6 +76,13 @@ class Sandbox:
         self.control("POST", "sites/connect", {"siteurl": siteurl})
 
 
+def _die_with_parent() -> None:
+    """In the sandbox's process: get SIGTERM when the test process dies, even by SIGKILL."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_PDEATHSIG = 1
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[Sandbox]:
     if not os.access(SANDBOX_BIN, os.X_OK):
@@ -90,6 +99,7 @@ def sandbox() -> Iterator[Sandbox]:
                 stdout=out,
                 stderr=err,
                 stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,
             )
         try:
             url = ""

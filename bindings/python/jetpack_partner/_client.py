@@ -13,7 +13,14 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from . import _lib
 from ._lib import ClientPtr, ResponsePtr, lib
-from .errors import Code, InternalError, InvalidArgument, JetpackError, error_class
+from .errors import (
+    Code,
+    InternalError,
+    InvalidArgument,
+    InvalidResponse,
+    JetpackError,
+    error_class,
+)
 
 __all__ = ["Client", "site_identifier"]
 
@@ -142,9 +149,15 @@ def _outcome(response: Any, returned: int) -> Dict[str, Any]:
     if code == Code.OK and lib.jp_response_ok(response):
         if body is None:
             raise InternalError("internal", "the library returned success without a reply", None)
-        reply = json.loads(body)
+        try:
+            reply = json.loads(body)
+        except ValueError:
+            reply = None
         if not isinstance(reply, dict):
-            return {"result": reply}
+            raise InvalidResponse(
+                "invalid_response", f"the reply is not a JSON object: {body[:200]}", 200,
+                result=Code.INVALID_RESPONSE,
+            )
         return reply
     error_code = _decode(lib.jp_response_error_code(response)) or _CODE_NAMES.get(code, "internal")
     message = _decode(lib.jp_response_error_message(response)) or ""

@@ -252,3 +252,20 @@ def test_site_identifier() -> None:
 
 def test_typed_package() -> None:
     assert (BINDING_DIR / "jetpack_partner" / "py.typed").is_file()
+
+
+def test_a_development_checkout_uses_its_target_release(tmp_path: Path) -> None:
+    checkout_lib = REPO_ROOT / "target" / "release" / "libjetpack_partner.so"
+    package_copy = BINDING_DIR / "jetpack_partner" / "libjetpack_partner.so"
+    proc = _import_in_subprocess(None, tmp_path)
+    if package_copy.is_file():  # a prebuilt library dropped into the package comes first
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.split()[0] == str(package_copy)
+    elif checkout_lib.is_file():
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.split()[0] == str(checkout_lib)
+    else:
+        assert proc.returncode != 0
+        assert f"{checkout_lib}: not found" in proc.stderr
+        assert f"{package_copy}: not found" in proc.stderr
+        assert proc.stderr.index(str(package_copy)) < proc.stderr.index(str(checkout_lib))

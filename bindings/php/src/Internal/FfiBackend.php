@@ -188,7 +188,7 @@ final class FfiBackend implements Backend
         $detail = self::str($this->ffi->jp_last_error_message());
         $name = $code === Library::JP_INVALID_ARGUMENT ? 'invalid_argument' : 'internal';
         if ($detail !== null && str_starts_with($detail, $name . ': ')) {
-            // The detail may lead with the code; the message names the field first.
+            // The detail may start with the code; the message names the field first.
             $detail = substr($detail, strlen($name) + 2);
         }
         $message = $detail ?? ($field . ': refused by the library');

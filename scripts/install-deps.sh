@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the demo and the test suites need and are missing: PHP with FFI,
-# PHPUnit, valgrind, pkg-config, tinyproxy (proxy tests), pytest, and the pinned
+# PHPUnit, php-fpm (preload tests), valgrind, pkg-config, tinyproxy (proxy tests), pytest, and the pinned
 # cbindgen for the header drift check. Safe to run again: it only installs what
 # is absent. Debian/Ubuntu packages; run as root or with sudo available.
 set -euo pipefail
@@ -12,6 +12,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 
 have php || need_apt+=(php-cli)
 have phpunit || need_apt+=(phpunit)
+have php-fpm8.2 || have php-fpm || need_apt+=(php-fpm)
 have valgrind || need_apt+=(valgrind)
 have pkg-config || need_apt+=(pkg-config)
 have tinyproxy || [ -x /usr/bin/tinyproxy ] || [ -x /usr/sbin/tinyproxy ] || need_apt+=(tinyproxy)

@@ -74,10 +74,12 @@ class build_py(_build_py):
         super().run()
         if getattr(self, "editable_mode", False):
             return  # an editable install uses the checkout's target/release
+        dest = Path(self.build_lib) / "jetpack_partner" / LIB_FILE
         if os.environ.get("JETPACK_PARTNER_NO_BUNDLE") == "1":
+            if dest.exists():
+                dest.unlink()  # left over from an earlier build in the same tree
             print("jetpack_partner: JETPACK_PARTNER_NO_BUNDLE=1, not bundling the library")
             return
-        dest = Path(self.build_lib) / "jetpack_partner" / LIB_FILE
         prebuilt = os.environ.get(PREBUILT_ENV)
         in_tree = HERE / "jetpack_partner" / LIB_FILE
         if prebuilt:

@@ -269,3 +269,25 @@ def test_a_development_checkout_uses_its_target_release(tmp_path: Path) -> None:
         assert f"{checkout_lib}: not found" in proc.stderr
         assert f"{package_copy}: not found" in proc.stderr
         assert proc.stderr.index(str(package_copy)) < proc.stderr.index(str(checkout_lib))
+
+
+def test_the_system_library_path_is_searched_last(tmp_path: Path) -> None:
+    # As after `make install`: libjetpack_partner.so.0 on the loader's search path.
+    libdir = tmp_path / "lib"
+    libdir.mkdir()
+    shutil.copyfile(_lib.lib_path, libdir / "libjetpack_partner.so.0")
+    shutil.copytree(
+        BINDING_DIR / "jetpack_partner",
+        tmp_path / "pkg" / "jetpack_partner",
+        ignore=shutil.ignore_patterns("*.so", "__pycache__"),
+    )
+    env = {k: v for k, v in os.environ.items() if k != "JETPACK_PARTNER_LIB"}
+    env.update(PYTHONPATH=str(tmp_path / "pkg"), LD_LIBRARY_PATH=str(libdir))
+    proc = subprocess.run(
+        [sys.executable, "-c", "import jetpack_partner as j; print(j.library_path, j.library_version)"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    path, version = proc.stdout.split()
+    assert path.startswith("libjetpack_partner.so"), path
+    assert version == jetpack_partner.__version__

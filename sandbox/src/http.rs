@@ -184,7 +184,7 @@ impl Conn {
             match parsed.parse(&self.buf) {
                 Ok(httparse::Status::Complete(n)) => {
                     let method = parsed.method.unwrap_or("GET").to_string();
-                    let target = parsed.path.unwrap_or("/");
+                    let target = origin_form(parsed.path.unwrap_or("/"));
                     let (path, query) = match target.find('?') {
                         Some(i) => (&target[..i], &target[i + 1..]),
                         None => (target, ""),
@@ -333,5 +333,22 @@ impl Conn {
             }
             self.buf.drain(..2);
         }
+    }
+}
+
+/// The path and query of a request target; the absolute form a client may
+/// send through a proxy (`http://host/path`) is reduced to `/path`.
+fn origin_form(target: &str) -> &str {
+    let lower = target.get(..8).unwrap_or(target).to_ascii_lowercase();
+    let rest = if lower.starts_with("http://") {
+        &target[7..]
+    } else if lower.starts_with("https://") {
+        &target[8..]
+    } else {
+        return target;
+    };
+    match rest.find(['/', '?']) {
+        Some(i) if rest.as_bytes()[i] == b'/' => &rest[i..],
+        _ => "/",
     }
 }

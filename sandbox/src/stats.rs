@@ -87,16 +87,14 @@ impl Stats {
         }
     }
 
-    /// `{"total": N, "requests": {"<endpoint>": N, ...}}`, only endpoints with requests.
+    /// `{"total": N, "requests": {"<endpoint>": N, ...}}`, every endpoint listed.
     pub fn to_json(&self) -> Value {
         let mut total = 0;
         let mut map = Map::new();
         for e in ALL {
             let n = self.counts[e.index()].load(Ordering::Relaxed);
             total += n;
-            if n > 0 {
-                map.insert(e.name().into(), n.into());
-            }
+            map.insert(e.name().into(), n.into());
         }
         serde_json::json!({"total": total, "requests": map})
     }

@@ -418,3 +418,24 @@ fn handle_and_config_are_safe_to_share_and_print() {
     .unwrap_err();
     assert!(err.to_string().contains("cannot listen"));
 }
+
+#[test]
+fn absolute_form_targets_through_a_proxy() {
+    let sb = start();
+    let out = raw(
+        sb.url(),
+        format!(
+            "GET {}/__sandbox/health HTTP/1.1\r\nConnection: close\r\n\r\n",
+            sb.url()
+        )
+        .as_bytes(),
+    );
+    assert!(String::from_utf8_lossy(&out).ends_with("{\"ok\":true}"));
+    let t = token(sb.url());
+    let req = format!(
+        "GET {}/rest/v1.3/jpphp/errors?pretty=1 HTTP/1.0\r\nAuthorization: Bearer {t}\r\n\r\n",
+        sb.url()
+    );
+    let out = String::from_utf8_lossy(&raw(sb.url(), req.as_bytes())).into_owned();
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+}

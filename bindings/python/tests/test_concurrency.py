@@ -184,3 +184,43 @@ def test_client_made_in_parent_without_any_call_works_in_child(sandbox: Sandbox,
     assert _in_child(lambda: c.provision("admin", site, "premium")["success"] is True) == 0
     assert "premium" in [p["slug"] for p in c.status(site)["products"]]
     c.close()
+
+
+def test_close_racing_with_calls_from_threads(sandbox: Sandbox, site: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    frees: List[int] = []
+    original = jp._lib.lib.jp_client_free
+
+    def recording(handle: Any) -> None:
+        frees.append(1)
+        original(handle)
+
+    monkeypatch.setattr(jp._lib.lib, "jp_client_free", recording)
+    for round_ in range(5):
+        c = Client(PARTNER_ID, PARTNER_SECRET, api_base=sandbox.url)
+        c.provision("admin", site)
+        outcomes: List[str] = []
+        lock = threading.Lock()
+
+        def hammer(_: int) -> None:
+            for _ in range(30):
+                try:
+                    c.status(site)
+                    result = "ok"
+                except jp.InvalidArgument as exc:
+                    assert "closed" in exc.message
+                    result = "closed"
+                with lock:
+                    outcomes.append(result)
+
+        closer = threading.Timer(0.01 * (round_ + 1), c.close)
+        closer.start()
+        results = _run_threads(6, hammer)
+        closer.join()
+        assert all(r is None for r in results), results
+        assert c.closed
+        assert len(outcomes) == 6 * 30
+        assert set(outcomes) <= {"ok", "closed"}
+        # Once closed, a call never succeeds again; the handle is freed exactly once.
+        with pytest.raises(jp.InvalidArgument):
+            c.status(site)
+    assert len(frees) == 5

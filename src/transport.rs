@@ -2,10 +2,15 @@
 //! classification of what went wrong (did the request possibly reach the server?).
 
 use std::io;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use ureq::config::Config;
+use ureq::http::Uri;
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use ureq::Agent;
 use zeroize::Zeroizing;
 
@@ -196,7 +201,7 @@ fn build_agent(settings: &Settings) -> Agent {
         .provider(TlsProvider::Rustls)
         .root_certs(root_certs)
         .build();
-    Agent::config_builder()
+    let config = Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
         .user_agent(USER_AGENT)
@@ -205,8 +210,50 @@ fn build_agent(settings: &Settings) -> Agent {
         .proxy(settings.proxy.clone())
         .tls_config(tls)
         .max_idle_age(Duration::from_secs(30))
-        .build()
-        .new_agent()
+        .build();
+    Agent::with_parts(
+        config,
+        DefaultConnector::default(),
+        LiteralFirstResolver::default(),
+    )
+}
+
+/// Resolves IP-literal hosts (`127.0.0.1`, `[::1]`) directly and everything else with ureq's
+/// resolver. ureq's resolver runs each lookup that has a time limit in a new thread; an address
+/// needs no lookup, so no thread is started for it.
+#[derive(Debug, Default)]
+struct LiteralFirstResolver(DefaultResolver);
+
+impl Resolver for LiteralFirstResolver {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        if let Some(addr) = literal_socket_addr(uri) {
+            let mut addrs = self.empty();
+            addrs.push(addr);
+            return Ok(addrs);
+        }
+        self.0.resolve(uri, config, timeout)
+    }
+}
+
+/// The socket address of a URI whose host is an IP address (port defaulted from the scheme).
+fn literal_socket_addr(uri: &Uri) -> Option<SocketAddr> {
+    let host = uri.host()?;
+    let ip: IpAddr = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()?;
+    let port = uri.port_u16().or(match uri.scheme_str()? {
+        "http" => Some(80),
+        "https" => Some(443),
+        _ => None,
+    })?;
+    Some(SocketAddr::new(ip, port))
 }
 
 /// The system's trust store, read once per process.
@@ -349,6 +396,22 @@ fn classify_io(e: io::Error) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ip_literals_need_no_lookup() {
+        let addr = |u: &str| literal_socket_addr(&u.parse::<Uri>().unwrap());
+        assert_eq!(
+            addr("http://127.0.0.1:8080/x"),
+            Some("127.0.0.1:8080".parse().unwrap())
+        );
+        assert_eq!(
+            addr("https://127.0.0.1/"),
+            Some("127.0.0.1:443".parse().unwrap())
+        );
+        assert_eq!(addr("http://[::1]/"), Some("[::1]:80".parse().unwrap()));
+        assert_eq!(addr("https://example.com/"), None);
+        assert_eq!(addr("http://localhost:1/"), None);
+    }
 
     #[test]
     fn user_agent_carries_the_version() {

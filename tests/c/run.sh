@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# The C side of the library, checked end to end:
+#   - the committed header is what cbindgen 0.29.4 generates (no drift);
+#   - the .so exports exactly the header's functions, has its SONAME and is linked -z nodelete;
+#   - tests/c/test_jetpack_partner.c (every exported function and error path) and examples/c/provision.c
+#     build with -Werror against the header, and run against a fresh sandbox under valgrind with zero
+#     errors and zero leaks.
+# Assumes `cargo build --release --workspace` was run. Prints "N passed, M failed" last; exits 1 on any
+# failure. Env: JETPACK_PARTNER_LIB, JETPACK_PARTNER_SANDBOX, CC, CBINDGEN, VALGRIND=0 (run without).
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+LIB=${JETPACK_PARTNER_LIB:-$ROOT/target/release/libjetpack_partner.so}
+SANDBOX=${JETPACK_PARTNER_SANDBOX:-$ROOT/target/release/jetpack-partner-sandbox}
+CBINDGEN=${CBINDGEN:-$(command -v cbindgen || echo "$HOME/.cargo/bin/cbindgen")}
+CC=${CC:-cc}
+HEADER=$ROOT/include/jetpack_partner.h
+BUILD=$ROOT/tests/c/build
+CBINDGEN_VERSION=0.29.4
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "ok - $1"; }
+fail() { failed=$((failed + 1)); echo "not ok - $1"; }
+finish() {
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit
+}
+
+rm -rf "$BUILD"
+mkdir -p "$BUILD/lib"
+
+for f in "$LIB" "$SANDBOX" "$HEADER"; do
+    if [ ! -e "$f" ]; then
+        fail "missing $f (run: cargo build --release --workspace)"
+        finish
+    fi
+done
+
+# 1. Header drift.
+if [ -x "$CBINDGEN" ] && "$CBINDGEN" --version | grep -q " $CBINDGEN_VERSION\$"; then
+    if "$CBINDGEN" --quiet --config cbindgen.toml --crate jetpack-partner --output "$BUILD/generated.h" &&
+        cmp -s "$BUILD/generated.h" "$HEADER"; then
+        pass "include/jetpack_partner.h is what cbindgen $CBINDGEN_VERSION generates"
+    else
+        diff -u "$HEADER" "$BUILD/generated.h" | head -40
+        fail "include/jetpack_partner.h differs from cbindgen's output (regenerate it: make header)"
+    fi
+else
+    fail "cbindgen $CBINDGEN_VERSION not found (cargo install cbindgen --version $CBINDGEN_VERSION --locked)"
+fi
+
+# 2. Exported symbols = the header's functions.
+nm -D --defined-only "$LIB" | awk '$2 == "T" { print $3 }' | sort -u >"$BUILD/exported.txt"
+grep -oE '\bjp_[a-z0-9_]+\(' "$HEADER" | tr -d '(' | sort -u >"$BUILD/declared.txt"
+if [ -s "$BUILD/declared.txt" ] && cmp -s "$BUILD/exported.txt" "$BUILD/declared.txt"; then
+    pass "the library exports exactly the $(wc -l <"$BUILD/declared.txt") functions of the header"
+else
+    diff "$BUILD/declared.txt" "$BUILD/exported.txt"
+    fail "exported functions differ from the header's (< header only, > library only)"
+fi
+
+# 3. SONAME and -z nodelete.
+dynamic=$(readelf -d "$LIB")
+if grep -q 'Library soname: \[libjetpack_partner.so.0\]' <<<"$dynamic"; then
+    pass "SONAME is libjetpack_partner.so.0"
+else
+    fail "SONAME is not libjetpack_partner.so.0"
+fi
+if grep -q 'NODELETE' <<<"$dynamic"; then
+    pass "linked with -z nodelete"
+else
+    fail "not linked with -z nodelete"
+fi
+
+# 4. Build the test program and the example against the header.
+ln -sf "$LIB" "$BUILD/lib/libjetpack_partner.so"
+ln -sf "$LIB" "$BUILD/lib/libjetpack_partner.so.0"
+CFLAGS="-std=c11 -g -O1 -Wall -Wextra -Werror -I$ROOT/include"
+LDFLAGS="-L$BUILD/lib -ljetpack_partner -lpthread"
+if $CC $CFLAGS -o "$BUILD/test_jetpack_partner" tests/c/test_jetpack_partner.c $LDFLAGS; then
+    pass "tests/c/test_jetpack_partner.c builds with -Werror"
+else
+    fail "tests/c/test_jetpack_partner.c does not build"
+    finish
+fi
+if $CC $CFLAGS -o "$BUILD/provision" examples/c/provision.c $LDFLAGS; then
+    pass "examples/c/provision.c builds with -Werror"
+else
+    fail "examples/c/provision.c does not build"
+fi
+if $CC -x c++ -std=c++17 -Wall -Wextra -Werror -I"$ROOT/include" -fsyntax-only - <<<'#include "jetpack_partner.h"
+int main() { return JP_OK; }' 2>/dev/null || ! command -v c++ >/dev/null; then
+    pass "the header compiles as C++"
+else
+    fail "the header does not compile as C++"
+fi
+
+# 5. CA files for the ca_bundle setter.
+if [ -r /etc/ssl/certs/ca-certificates.crt ]; then
+    cp /etc/ssl/certs/ca-certificates.crt "$BUILD/ca.pem"
+else
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$BUILD/ca.key" -subj /CN=jp-test-ca -days 1 \
+        -out "$BUILD/ca.pem" 2>/dev/null
+fi
+echo "not a certificate" >"$BUILD/not.pem"
+
+# 6. A fresh sandbox on a free loopback port, stopped on exit.
+"$SANDBOX" --listen 127.0.0.1:0 >"$BUILD/sandbox.out" 2>"$BUILD/sandbox.err" &
+SANDBOX_PID=$!
+trap 'kill "$SANDBOX_PID" 2>/dev/null; wait "$SANDBOX_PID" 2>/dev/null' EXIT
+URL=
+for _ in $(seq 100); do
+    URL=$(head -n 1 "$BUILD/sandbox.out" 2>/dev/null)
+    [ -n "$URL" ] && break
+    sleep 0.1
+done
+if [ -z "$URL" ]; then
+    cat "$BUILD/sandbox.err"
+    fail "the sandbox did not start"
+    finish
+fi
+pass "sandbox started at $URL"
+
+export LD_LIBRARY_PATH="$BUILD/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+RUN=()
+if [ "${VALGRIND:-1}" != 0 ]; then
+    RUN=(valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible
+        --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99
+        --child-silent-after-fork=yes)
+fi
+
+# 7. The C test program.
+"${RUN[@]}" "$BUILD/test_jetpack_partner" "$URL" "$BUILD/ca.pem" "$BUILD/not.pem" >"$BUILD/test.out" 2>"$BUILD/test.err"
+rc=$?
+cat "$BUILD/test.err"
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$BUILD/test.out" | tail -n 1)
+if [ -n "$summary" ]; then
+    read -r c_passed _ c_failed _ <<<"$summary"
+    passed=$((passed + c_passed))
+    failed=$((failed + c_failed))
+    echo "C test program: $summary"
+else
+    fail "the C test program printed no summary"
+fi
+if [ "$rc" -eq 0 ]; then
+    pass "the C test program exits 0 ${RUN:+(valgrind: no errors, no leaks)}"
+else
+    fail "the C test program exited $rc (99: valgrind found errors or leaks)"
+fi
+
+# 8. The example, as the README runs it.
+out=$(JETPACK_PARTNER_ID=12345 JETPACK_PARTNER_SECRET=sandbox-demo-secret JETPACK_PARTNER_API_BASE="$URL" \
+    "${RUN[@]}" "$BUILD/provision" admin https://c-example.example.com premium 2>"$BUILD/example.err")
+rc=$?
+if [ "$rc" -eq 0 ] && grep -q '"success":true' <<<"$out"; then
+    pass "examples/c/provision provisions a plan"
+else
+    cat "$BUILD/example.err"
+    fail "examples/c/provision exited $rc: $out"
+fi
+out=$(JETPACK_PARTNER_ID=12345 JETPACK_PARTNER_SECRET=sandbox-demo-secret JETPACK_PARTNER_API_BASE="$URL" \
+    "${RUN[@]}" "$BUILD/provision" admin not-a-url 2>&1)
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q 'invalid_argument' <<<"$out"; then
+    pass "examples/c/provision reports a refused argument"
+else
+    fail "examples/c/provision with a bad URL exited $rc: $out"
+fi
+
+finish

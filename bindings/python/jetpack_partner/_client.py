@@ -212,9 +212,11 @@ class Client:
         partner_secret: the partner secret; it is handed to the library and not kept in Python.
         api_base: the API host, default ``https://public-api.wordpress.com``. Plain ``http://``
             is accepted only for loopback addresses (a local sandbox).
-        timeout: overall time limit of one operation, in seconds (default 60).
+        timeout: overall time limit of one operation, token request, retries and pauses
+            included, in seconds (default 60).
         connect_timeout: time limit to connect, in seconds (default 10).
-        proxy: an HTTP(S) proxy URL, e.g. ``http://proxy.example:3128``.
+        proxy: an HTTP CONNECT proxy, ``http://[user:password@]host:port``; the environment
+            (``HTTPS_PROXY``...) is never read.
         ca_bundle: path of a PEM file of extra trusted CA certificates.
         max_attempts: HTTP attempts per operation, retries included (default 3).
         max_response_bytes: the largest reply accepted (default 1 MiB).

@@ -120,8 +120,13 @@ impl Journal {
         ))
     }
 
-    /// Writes a batch of events (not yet synced). Returns the handle to sync.
-    pub fn append(&self, events: &[Event]) -> std::io::Result<Arc<File>> {
+    /// The file, to sync outside the store's lock.
+    pub fn file(&self) -> Arc<File> {
+        self.file.clone()
+    }
+
+    /// Writes a batch of events (not yet synced).
+    pub fn append(&self, events: &[Event]) -> std::io::Result<()> {
         let mut buf = Vec::with_capacity(256 * events.len());
         for ev in events {
             serde_json::to_writer(&mut buf, ev)?;
@@ -136,7 +141,7 @@ impl Journal {
             self.failed.store(true, Ordering::SeqCst);
             return Err(e);
         }
-        Ok(self.file.clone())
+        Ok(())
     }
 }
 

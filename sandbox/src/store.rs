@@ -1,18 +1,29 @@
 //! The state behind one lock, plus the optional journal that makes it durable.
+//!
+//! A change is appended to the journal under the lock and synced after the
+//! lock is released, so other requests go on while the disk works. Every
+//! reply, a read's too, waits until what it saw is on disk: no client can be
+//! shown a change that a crash would then lose.
 
 use crate::journal::Journal;
 use crate::state::{Event, State};
+use std::fs::File;
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 pub struct Store {
     inner: Mutex<Inner>,
+    /// Journal batches known to be on disk.
+    synced: AtomicU64,
 }
 
 struct Inner {
     state: State,
     journal: Option<Journal>,
+    /// Journal batches written (synced or not).
+    written: u64,
 }
 
 /// A write transaction: changes go through [`Tx::put`], which applies them
@@ -48,7 +59,9 @@ impl Store {
             inner: Mutex::new(Inner {
                 state: State::default(),
                 journal: None,
+                written: 0,
             }),
+            synced: AtomicU64::new(0),
         }
     }
 
@@ -62,7 +75,9 @@ impl Store {
             inner: Mutex::new(Inner {
                 state,
                 journal: Some(journal),
+                written: 0,
             }),
+            synced: AtomicU64::new(0),
         })
     }
 
@@ -70,31 +85,57 @@ impl Store {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
-        f(&self.lock().state)
+    /// The journal file when batches up to `seq` may not be on disk yet.
+    fn pending(&self, inner: &Inner) -> Option<(u64, Arc<File>)> {
+        let seq = inner.written;
+        if seq <= self.synced.load(Ordering::SeqCst) {
+            return None;
+        }
+        inner.journal.as_ref().map(|j| (seq, j.file()))
     }
 
-    /// Runs `f`, then makes its changes durable before returning.
+    /// Syncs the journal up to batch `seq` (every write before the sync).
+    fn sync(&self, pending: Option<(u64, Arc<File>)>) -> std::io::Result<()> {
+        if let Some((seq, file)) = pending {
+            if seq > self.synced.load(Ordering::SeqCst) {
+                file.sync_data()?;
+                self.synced.fetch_max(seq, Ordering::SeqCst);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
+        let (result, pending) = {
+            let inner = self.lock();
+            (f(&inner.state), self.pending(&inner))
+        };
+        // Best effort: a failing disk already fails the writes' replies.
+        let _ = self.sync(pending);
+        result
+    }
+
+    /// Runs `f`, then makes its changes (and what it saw) durable before
+    /// returning.
     pub fn write<R>(&self, f: impl FnOnce(&mut Tx<'_>) -> R) -> std::io::Result<R> {
-        let (result, to_sync) = {
-            let mut inner = self.lock();
-            let inner = &mut *inner;
+        let (result, pending) = {
+            let mut guard = self.lock();
+            let inner = &mut *guard;
             let mut tx = Tx {
                 state: &mut inner.state,
                 events: Vec::new(),
             };
             let result = f(&mut tx);
             let events = tx.events;
-            let to_sync = match (&inner.journal, events.is_empty()) {
-                (Some(j), false) => Some(j.append(&events)?),
-                _ => None,
-            };
-            (result, to_sync)
+            if !events.is_empty() {
+                if let Some(j) = &inner.journal {
+                    j.append(&events)?;
+                    inner.written += 1;
+                }
+            }
+            (result, self.pending(inner))
         };
-        // The lock is released: other requests proceed while this one syncs.
-        if let Some(file) = to_sync {
-            file.sync_data()?;
-        }
+        self.sync(pending)?;
         Ok(result)
     }
 }

@@ -29,6 +29,9 @@ fn body_json(req: &Request) -> Result<Value, Reply> {
     serde_json::from_slice(trimmed).map_err(|e| bad(&format!("the body is not valid JSON: {e}")))
 }
 
+/// The clock moves at most 1000 years per call.
+const MAX_ADVANCE: i64 = 1000 * 366 * 24 * 3600;
+
 fn clock_json(shared: &Shared) -> Reply {
     let now = shared.now();
     Reply::ok(json!({
@@ -97,11 +100,11 @@ pub fn handle(shared: &Shared, req: &Request, segs: &[&str]) -> Response {
         ("POST", ["clock"]) => match body_json(req) {
             Err(r) => r,
             Ok(v) => match v.get("advance").and_then(Value::as_i64) {
-                Some(s) if s >= 0 => {
+                Some(s) if (0..=MAX_ADVANCE).contains(&s) => {
                     shared.clock_offset.fetch_add(s, Ordering::SeqCst);
                     clock_json(shared)
                 }
-                _ => bad("advance: required non-negative number of seconds"),
+                _ => bad("advance: required number of seconds, 0 to 1000 years"),
             },
         },
         ("POST", ["authorize"]) => match body_json(req) {

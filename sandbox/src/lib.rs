@@ -119,7 +119,7 @@ pub(crate) struct Shared {
 impl Shared {
     /// The sandbox's current time: the wall clock plus the offset.
     pub fn now(&self) -> i64 {
-        clock::now() + self.clock_offset.load(Ordering::Relaxed)
+        clock::now().saturating_add(self.clock_offset.load(Ordering::Relaxed))
     }
 }
 
@@ -155,7 +155,7 @@ impl Sandbox {
         }
         api::seed_partners(&store, &partners)
             .map_err(|e| Error(format!("cannot write the state file: {e}")))?;
-        let url = format!("http://{addr}");
+        let url = format!("http://{}", loopback_if_unspecified(addr));
         let shared = Arc::new(Shared {
             store,
             stats: stats::Stats::default(),
@@ -198,14 +198,7 @@ impl Sandbox {
     fn stop(&mut self) {
         self.shared.shutdown.store(true, Ordering::SeqCst);
         // Wake the accept loop.
-        let mut wake = self.addr;
-        if wake.ip().is_unspecified() {
-            wake.set_ip(if wake.is_ipv4() {
-                std::net::Ipv4Addr::LOCALHOST.into()
-            } else {
-                std::net::Ipv6Addr::LOCALHOST.into()
-            });
-        }
+        let wake = loopback_if_unspecified(self.addr);
         let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
         if let Some(h) = self.accept.take() {
             let _ = h.join();
@@ -216,6 +209,19 @@ impl Sandbox {
             std::thread::sleep(Duration::from_millis(10));
         }
     }
+}
+
+/// `0.0.0.0:P` -> `127.0.0.1:P` (and `[::]` -> `[::1]`): an address to reach
+/// a server listening on every interface.
+fn loopback_if_unspecified(mut addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    addr
 }
 
 impl fmt::Debug for Sandbox {

@@ -77,7 +77,15 @@ fn serve(stream: TcpStream, shared: &Shared) {
             }
         };
         let keep_alive = req.keep_alive();
-        match router::dispatch(shared, &req) {
+        // A bug in a handler must not take the connection down silently.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            router::dispatch(shared, &req)
+        }))
+        .unwrap_or_else(|_| {
+            let body = br#"{"error":"internal_error","message":"The sandbox failed to handle this request."}"#;
+            Outcome::Reply(Response::new(500, "application/json", body.to_vec()), None)
+        });
+        match outcome {
             Outcome::Close => return,
             Outcome::Reply(resp, fault) => {
                 if !write_response(&mut conn.stream, &resp, keep_alive, fault.as_ref(), shared) {

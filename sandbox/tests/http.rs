@@ -411,6 +411,13 @@ fn handle_and_config_are_safe_to_share_and_print() {
     assert!(!shown.contains("top-secret-value"));
     let sb = Sandbox::start(cfg).unwrap();
     assert!(format!("{sb:?}").contains(sb.url()));
+    let any = Sandbox::start(Config {
+        listen: "0.0.0.0:0".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    assert!(any.url().starts_with("http://127.0.0.1:"), "{}", any.url());
+    assert_eq!(get(any.url(), "/__sandbox/health", None).status, 200);
     let err = Sandbox::start(Config {
         listen: "256.0.0.1:0".into(),
         ..Default::default()

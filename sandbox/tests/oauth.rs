@@ -426,3 +426,71 @@ fn token_kinds_are_not_interchangeable() {
         json!({"error": "invalid_token", "message": "The OAuth2 token is invalid."})
     );
 }
+
+#[test]
+fn authorize_for_a_blog() {
+    let sb = start();
+    let u = sb.url();
+    let t = token(u);
+    provision(u, &t, "https://blog.example/site", None);
+    let blog_id = status(u, &t, "blog.example::site").json()["blog"]["blog_id"]
+        .as_u64()
+        .unwrap();
+    let cb = "https://partner.example/cb";
+    let r = get(
+        u,
+        &format!(
+            "/oauth2/authorize?client_id={ID}&redirect_uri={}&blog=blog.example::site",
+            enc(cb)
+        ),
+        None,
+    );
+    let loc = location(&r);
+    let code = query_value(&loc, "code").unwrap();
+    let v = token_req(
+        u,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", ID),
+            ("client_secret", SECRET),
+            ("code", &code),
+            ("redirect_uri", cb),
+        ],
+    )
+    .json();
+    assert_eq!(v["blog_id"], blog_id);
+    assert_eq!(v["blog_url"], "https://blog.example/site");
+    let info = get(
+        u,
+        &format!(
+            "/oauth2/token-info?client_id={ID}&token={}",
+            v["access_token"].as_str().unwrap()
+        ),
+        None,
+    )
+    .json();
+    assert_eq!(info["blog_id"], blog_id.to_string());
+    let r = get(
+        u,
+        &format!(
+            "/oauth2/authorize?client_id={ID}&redirect_uri={}&blog=nowhere.example",
+            enc(cb)
+        ),
+        None,
+    );
+    assert_eq!(
+        (r.status, r.json()["error"].as_str().unwrap()),
+        (400, "invalid_request")
+    );
+    // token-info of a partner token.
+    let info = get(
+        u,
+        &format!("/oauth2/token-info?client_id={ID}&token={t}"),
+        None,
+    )
+    .json();
+    assert_eq!(
+        info,
+        json!({"client_id": ID, "user_id": "0", "blog_id": "0", "scope": "jetpack-partner"})
+    );
+}

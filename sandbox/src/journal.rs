@@ -27,11 +27,12 @@ impl Journal {
     /// Opens (or creates) the journal at `path` and returns it with the events it holds.
     pub fn open(path: &Path) -> Result<(Journal, Vec<Event>), String> {
         let shown = path.display();
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        // The file holds partner secrets and tokens: owner only when created.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options
             .open(path)
             .map_err(|e| format!("cannot open state file {shown}: {e}"))?;
         match file.try_lock() {

@@ -71,6 +71,12 @@ fn state_survives_a_restart() {
         assert_eq!(lic.status, 200);
         (t, key, user)
     };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "state file readable by others: {mode:o}");
+    }
     let sb = Sandbox::start(with_state(&path)).unwrap();
     let u = sb.url();
     // Old tokens still work.

@@ -163,10 +163,13 @@ pub fn punycode_label(label: &str) -> Option<String> {
     crate::punycode::encode_label(label)
 }
 
+/// A fuzz target: a property check of raw bytes that panics on a violation.
+pub type Target = fn(&[u8]);
+
 /// The fuzz targets, by name: each is a function of raw bytes that panics when a property of the
 /// parsers does not hold. `fuzz/fuzz_targets/*.rs` run them under libFuzzer, and
 /// `tests/fuzz_corpus.rs` replays the committed corpus through them.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("token_reply", target_token_reply),
     ("reply", target_reply),
     ("error_reply", target_error_reply),

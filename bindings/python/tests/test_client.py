@@ -265,3 +265,14 @@ def test_secret_never_shows(sandbox: Sandbox) -> None:
         c.status("https://example.com")
     assert secret not in str(info.value) and secret not in repr(info.value)
     c.close()
+
+
+def test_the_partner_token_is_asked_for_once(sandbox: Sandbox, site: str) -> None:
+    sandbox.reset_stats()
+    with Client(PARTNER_ID, PARTNER_SECRET, api_base=sandbox.url) as c:
+        c.provision("admin", site, "premium")
+        for _ in range(5):
+            c.status(site)
+    requests = sandbox.stats()["requests"]
+    assert requests.get("token") == 1, requests
+    assert requests.get("provision") == 1 and requests.get("status") == 5, requests

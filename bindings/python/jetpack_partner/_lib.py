@@ -13,7 +13,7 @@ import ctypes.util
 import os
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 from ._version import __version__
 

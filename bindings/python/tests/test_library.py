@@ -28,7 +28,7 @@ def _header_text() -> str:
     return re.sub(r"//[^\n]*", " ", text)
 
 
-def _ctype_of(c_type: str, *, is_result: bool = False) -> Any:
+def _ctype_of(c_type: str) -> Any:
     """The ctypes type that declares a C type of the header."""
     stars = c_type.count("*")
     base = re.sub(r"\b(const|struct)\b", " ", c_type.replace("*", " ")).split()
@@ -78,7 +78,7 @@ def header_functions() -> Dict[str, Tuple[Any, List[Any]]]:
                 pm = re.match(r"^(.*?[\s\*])(\w+)$", param)
                 assert pm, f"cannot read the parameter {param!r} of {name}"
                 args.append(_ctype_of(pm.group(1)))
-        found[name] = (_ctype_of(ret, is_result=True), args)
+        found[name] = (_ctype_of(ret), args)
     return found
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import ctypes
 import gc
 
-import pytest
-
-from conftest import Sandbox, rss_kib
+from conftest import rss_kib
 
 import jetpack_partner as jp
 from jetpack_partner import Client, _lib

@@ -189,7 +189,7 @@ fn rows() -> Vec<Row> {
                 1..=2,
                 0..=0,
             ),
-            1500,
+            2500,
         ),
         with_timeout(
             row(
@@ -200,7 +200,7 @@ fn rows() -> Vec<Row> {
                 1..=2,
                 0..=0,
             ),
-            1500,
+            2500,
         ),
         row(
             "token reset once",
@@ -366,7 +366,7 @@ fn rows() -> Vec<Row> {
                 0..=0,
                 1..=1,
             ),
-            1500,
+            2500,
         ),
         with_timeout(
             row(
@@ -377,7 +377,7 @@ fn rows() -> Vec<Row> {
                 0..=0,
                 1..=1,
             ),
-            1500,
+            2500,
         ),
         row(
             "provision reset",
@@ -493,7 +493,7 @@ fn rows() -> Vec<Row> {
                 0..=0,
                 1..=2,
             ),
-            1500,
+            2500,
         ),
         row(
             "status invalid_json",

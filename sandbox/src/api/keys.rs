@@ -3,6 +3,7 @@
 use super::auth::{self, err, Style};
 use super::{Ctx, Result};
 use crate::ids;
+use crate::reply::Reply;
 use crate::state::{Event, KeyRec, Limits};
 use serde_json::json;
 
@@ -94,5 +95,3 @@ pub fn verify(ctx: &Ctx<'_>) -> Result<Reply> {
         "client_id": key.client_id,
     })))
 }
-
-use crate::reply::Reply;

@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 
 use crate::config::{ClientConfig, Settings};
 use crate::error::{Error, ErrorKind};
+use crate::log::Level;
 use crate::reply::{interpret, is_token_refusal, CHECK_STATUS};
 use crate::retry::{delay_before_retry, Idempotence};
 use crate::secret::{redact, Secret};
@@ -78,6 +79,8 @@ impl fmt::Debug for Client {
 
 /// One operation's HTTP request, before the token is added.
 pub(crate) struct Call {
+    /// The operation's name, for log lines.
+    pub name: &'static str,
     pub method: Method,
     /// Path below the API base, starting with `/`.
     pub path: String,
@@ -106,7 +109,34 @@ impl Client {
 
     /// Runs one operation: token, attempts with retries, one token refresh when the token is refused.
     pub(crate) fn execute(&self, call: Call) -> Result<Reply, Error> {
-        let deadline = Instant::now() + self.settings.timeout;
+        let started = Instant::now();
+        let name = call.name;
+        let result = self.run(call, started + self.settings.timeout);
+        let elapsed = started.elapsed().as_millis();
+        match &result {
+            Ok(reply) => self.log(Level::Info, || {
+                format!(
+                    "{name}: ok (HTTP {}, {} attempt(s), {elapsed} ms)",
+                    reply.http_status, reply.attempts
+                )
+            }),
+            Err(e) => self.log(Level::Error, || {
+                let status = e
+                    .http_status()
+                    .map(|s| format!("HTTP {s}, "))
+                    .unwrap_or_default();
+                format!(
+                    "{name}: {} ({status}{} attempt(s), {elapsed} ms): {}",
+                    e.code(),
+                    e.attempts(),
+                    e.message()
+                )
+            }),
+        }
+        result
+    }
+
+    fn run(&self, call: Call, deadline: Instant) -> Result<Reply, Error> {
         let idempotence = match call.method {
             Method::Get => Idempotence::Safe,
             Method::Post => Idempotence::Unsafe,
@@ -130,6 +160,10 @@ impl Client {
             match &outcome {
                 Ok(reply) if !refreshed && is_token_refusal(reply) => {
                     refreshed = true;
+                    self.log(Level::Debug, || {
+                        "the partner token was refused: asking for a new one, then repeating the call once"
+                            .to_string()
+                    });
                     let refused = token.clone();
                     token = self
                         .token(Some(&refused), deadline)
@@ -147,6 +181,20 @@ impl Client {
             Err(failure) => Err(failure_error(&failure, idempotence, &self.settings)),
         };
         result.map_err(|e| self.scrub(e.with_attempts(attempts), Some(&token)))
+    }
+
+    /// Writes a log line, with the partner secret and the tokens redacted.
+    fn log(&self, level: Level, line: impl FnOnce() -> String) {
+        let logger = &self.settings.logger;
+        if !logger.enabled(level) {
+            return;
+        }
+        let token = self.token.current();
+        let mut secrets = vec![self.settings.partner_secret.expose()];
+        if let Some(t) = token.as_ref() {
+            secrets.push(t.expose());
+        }
+        logger.log(level, &secrets, line);
     }
 
     /// The shared partner token; when `refused` is given, a new one unless another thread already
@@ -172,7 +220,12 @@ impl Client {
             )),
         };
         let mut attempts = 0;
-        match self.attempts(&request, Idempotence::Safe, deadline, &mut attempts) {
+        let outcome = self.attempts(&request, Idempotence::Safe, deadline, &mut attempts);
+        self.log(Level::Debug, || match &outcome {
+            Ok(reply) if (200..300).contains(&reply.status) => "partner token obtained".to_string(),
+            _ => "partner token request failed".to_string(),
+        });
+        match outcome {
             Ok(reply) => parse_token_reply(&reply),
             Err(failure) => Err(failure_error(&failure, Idempotence::Safe, &self.settings)
                 .map_message(|m| format!("partner token request: {m}"))),
@@ -200,20 +253,44 @@ impl Client {
             }
             tries += 1;
             *attempts += 1;
+            let sent = Instant::now();
             let outcome = self.transport.send(request, remaining);
-            if tries >= self.settings.max_attempts {
-                return outcome;
-            }
-            let Some(delay) =
+            let took = sent.elapsed().as_millis();
+            let delay = if tries >= self.settings.max_attempts {
+                None
+            } else {
                 delay_before_retry(idempotence, &outcome, tries, &self.settings.backoff)
-            else {
+                    .filter(|delay| Instant::now() + *delay < deadline)
+            };
+            self.log(Level::Debug, || {
+                let what = match &outcome {
+                    Ok(reply) => format!("HTTP {}", reply.status),
+                    Err(failure) => failure.detail.clone(),
+                };
+                let next = match delay {
+                    Some(d) => format!("retrying in {} ms", d.as_millis()),
+                    None => "final".to_string(),
+                };
+                let method = match request.method {
+                    Method::Get => "GET",
+                    Method::Post => "POST",
+                };
+                let path = self.path_of(&request.url);
+                format!("{method} {path} attempt {tries}: {what} in {took} ms; {next}")
+            });
+            let Some(delay) = delay else {
                 return outcome;
             };
-            if Instant::now() + delay >= deadline {
-                return outcome;
-            }
             std::thread::sleep(delay);
         }
+    }
+
+    /// The path of a request URL below the API base, without its query.
+    fn path_of<'a>(&self, url: &'a str) -> &'a str {
+        let path = url
+            .strip_prefix(self.settings.api_base.as_str())
+            .unwrap_or(url);
+        path.split('?').next().unwrap_or(path)
     }
 
     /// Removes the partner secret and tokens from an error's message.

@@ -7,6 +7,7 @@ use std::time::Duration;
 use ureq::tls::{parse_pem, Certificate, PemItem};
 
 use crate::error::Error;
+use crate::log::{LogSink, Logger};
 use crate::secret::Secret;
 use crate::validate::{check_text, parse_http_url};
 
@@ -70,6 +71,10 @@ pub struct ClientConfig {
     pub max_response_bytes: u64,
     /// Pauses between attempts.
     pub backoff: Backoff,
+    /// Receives a diagnostic line per attempt, pause, token request and outcome (redacted; see
+    /// [`LogSink`]). Without it, lines go to stderr when `JETPACK_PARTNER_LOG` is `error`, `info` or
+    /// `debug`.
+    pub log: Option<LogSink>,
 }
 
 impl ClientConfig {
@@ -86,6 +91,7 @@ impl ClientConfig {
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             backoff: Backoff::default(),
+            log: None,
         }
     }
 
@@ -108,6 +114,7 @@ impl fmt::Debug for ClientConfig {
             .field("max_attempts", &self.max_attempts)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("backoff", &self.backoff)
+            .field("log", &self.log.is_some())
             .finish()
     }
 }
@@ -139,6 +146,7 @@ pub(crate) struct Settings {
     pub max_attempts: u32,
     pub max_response_bytes: u64,
     pub backoff: Backoff,
+    pub logger: Logger,
 }
 
 impl Settings {
@@ -206,6 +214,7 @@ impl Settings {
             max_attempts: config.max_attempts,
             max_response_bytes: config.max_response_bytes,
             backoff: config.backoff,
+            logger: Logger::new(config.log.clone()),
         })
     }
 }

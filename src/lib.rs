@@ -22,6 +22,7 @@ mod error;
 pub mod ffi;
 #[doc(hidden)]
 pub mod fuzzing;
+mod log;
 mod operations;
 mod options;
 mod punycode;
@@ -39,6 +40,7 @@ pub use config::{
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
 pub use error::{Error, ErrorKind};
+pub use log::LogSink;
 pub use options::Options;
 pub use secret::Secret;
 pub use site::site_identifier;

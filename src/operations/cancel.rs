@@ -31,6 +31,7 @@ impl Client {
         let mut query = String::new();
         options::encode("cancel", SPECS, options, &mut form, &mut query)?;
         self.execute(Call {
+            name: "cancel",
             method: Method::Post,
             path: format!(
                 "/rest/v1.3/jpphp/{}/partner-cancel",

@@ -38,6 +38,7 @@ impl Client {
         let mut query = String::new();
         options::encode("partner_key_new", SPECS, options, &mut form, &mut query)?;
         self.execute(Call {
+            name: "partner_key_new",
             method: Method::Post,
             path: "/rest/v1.3/jpphp/partner-keys/new".to_string(),
             query,

@@ -87,6 +87,7 @@ impl Client {
             ));
         }
         self.execute(Call {
+            name: "provision",
             method: Method::Post,
             path: "/rest/v1.3/jpphp/provision".to_string(),
             query,

@@ -12,6 +12,7 @@ impl Client {
     pub fn status(&self, site: &str) -> Result<Reply, Error> {
         let identifier = identifier_for_field("site", site)?;
         self.execute(Call {
+            name: "status",
             method: Method::Get,
             path: format!(
                 "/rest/v1.4/jpphp/{}/status",

@@ -169,4 +169,16 @@ else
     fail "examples/c/provision with a bad URL exited $rc: $out"
 fi
 
+# 9. JETPACK_PARTNER_LOG=debug: diagnostic lines on stderr, without the secret or a token.
+JETPACK_PARTNER_LOG=debug JETPACK_PARTNER_ID=12345 JETPACK_PARTNER_SECRET=sandbox-demo-secret \
+    JETPACK_PARTNER_API_BASE="$URL" "$BUILD/provision" admin https://c-log.example.com >/dev/null 2>"$BUILD/log.err"
+if grep -q '^jetpack-partner: POST /rest/v1.3/jpphp/provision attempt 1: HTTP 200' "$BUILD/log.err" &&
+    grep -q '^jetpack-partner: provision: ok' "$BUILD/log.err" &&
+    ! grep -qE 'sandbox-demo-secret|Bearer|[A-Za-z0-9]{24}' "$BUILD/log.err"; then
+    pass "JETPACK_PARTNER_LOG=debug logs attempts and outcomes, redacted"
+else
+    cat "$BUILD/log.err"
+    fail "JETPACK_PARTNER_LOG=debug output"
+fi
+
 finish

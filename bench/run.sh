@@ -46,7 +46,7 @@ if [ "$MODE" = smoke ]; then
   WRK_SECS=${BENCH_WRK_SECS:-1}; PANEL_SECS=${BENCH_PANEL_SECS:-1}
 else
   REPS=${BENCH_REPS:-3}; N_FAST=${BENCH_N_FAST:-20000}; N_SLOW=${BENCH_N_SLOW:-3000}
-  N_SCRIPT=${BENCH_N_SCRIPT:-200}; N_RSS=${BENCH_N_RSS:-100000}
+  N_SCRIPT=${BENCH_N_SCRIPT:-100}; N_RSS=${BENCH_N_RSS:-100000}
   WRK_SECS=${BENCH_WRK_SECS:-5}; PANEL_SECS=${BENCH_PANEL_SECS:-8}
 fi
 FPM_CHILDREN=4
@@ -211,9 +211,15 @@ if [ "$IS_ROOT" = 1 ]; then FPM_USER_LINES=$'user = root\ngroup = root'; FPM_ARG
 awk -v users="$FPM_USER_LINES" '{ if ($0 == "@USER_LINES@") print users; else print }' \
   "$BENCH_DIR/conf/php-fpm.conf.in" | sed -e "s|@WORK@|$WORK|g" -e "s|@CHILDREN@|$FPM_CHILDREN|g" \
   >"$WORK/php-fpm.conf"
+# The library is preloaded the way the binding documents for a PHP-FPM master: its FFI
+# declarations through ffi.preload (PHP refuses FFI::load() in an opcache.preload run
+# with opcache.preload_user, i.e. as root), its classes through opcache.preload.
+php "$ROOT/bindings/php/ffi-preload-header.php" --library="$LIB" >"$WORK/jetpack_partner_ffi.h" \
+  || die "bindings/php/ffi-preload-header.php failed"
 start_bg php-fpm "$FPM" -F "${FPM_ARGS[@]}" -y "$WORK/php-fpm.conf" \
-  -d "opcache.preload=$BENCH_DIR/php/panel/preload.php" -d "opcache.preload_user=$(id -un)" \
-  -d opcache.enable=1 -d ffi.enable=preload -d display_errors=0
+  -d ffi.enable=preload -d "ffi.preload=$WORK/jetpack_partner_ffi.h" \
+  -d opcache.enable=1 -d "opcache.preload=$BENCH_DIR/php/panel/preload.php" \
+  -d "opcache.preload_user=$(id -un)" -d display_errors=0
 FPM_PID=$LAST_PID
 wait_for php-fpm "$FPM_PID" test -S "$WORK/php-fpm.sock"
 
@@ -276,10 +282,15 @@ run_client() {
 run_wrk() {
   local series=$1 target=$2 rep=$3 out rc line; shift 3
   rc=0
-  out=$(wrk "$@" 2>"$WORK/stderr.txt") || rc=$?
+  out=$(wrk --timeout 5s "$@" 2>"$WORK/stderr.txt") || rc=$?
   line=$(printf '%s\n' "$out" | sed -n 's/^BENCH_JSON //p' | tail -n 1)
   if [ "$rc" != 0 ] || ! jq -e '.rate > 0 and .failures == 0' >/dev/null 2>&1 <<<"$line"; then
     record_error "$series" "$target" "$rep" "wrk exit $rc: $(head -c 300 "$WORK/stderr.txt" | tr '\n' ' ') $line"
+    case "$series" in
+      panel-*)
+        log "a request to the page now: $(curl -s -m 10 "${@: -1}" | head -c 300)"
+        tail -n 5 "$WORK/php-fpm.log" >&2 2>/dev/null || true ;;
+    esac
     return 0
   fi
   jq -c --arg s "$series" --arg t "$target" --argjson r "$rep" '{series: $s, target: $t, rep: $r} + .' \

@@ -123,7 +123,9 @@ def _in_child(fn: Any) -> int:
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
-            return os.waitstatus_to_exitcode(status)
+            if os.WIFEXITED(status):
+                return os.WEXITSTATUS(status)
+            return -os.WTERMSIG(status)
         if time.monotonic() > deadline:
             os.kill(pid, 9)
             os.waitpid(pid, 0)
@@ -150,6 +152,7 @@ def test_client_used_before_fork_works_in_child_and_parent(
     assert not client.closed
 
 
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_fork_while_threads_use_the_client(client: Client, sandbox: Sandbox, site: str) -> None:
     client.provision("admin", site)
     stop = threading.Event()

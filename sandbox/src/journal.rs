@@ -1,6 +1,6 @@
-//! The durable state file: an append-only journal of [`Event`]s, one JSON
-//! object per line, after a header line. Each batch of events is written and
-//! `fdatasync`ed before the request that made it gets its reply.
+//! The durable state file: an append-only journal of [`Event`]s after a
+//! header line. Each line is the JSON array of the events of one request (a
+//! transaction), written and `fdatasync`ed before that request gets its reply.
 //!
 //! A final line without its newline is a write that was cut short (the process
 //! died mid-write, before the reply): it was never acknowledged and is dropped.
@@ -88,13 +88,13 @@ impl Journal {
                 if line.is_empty() {
                     continue;
                 }
-                let ev: Event = serde_json::from_slice(line).map_err(|e| {
+                let batch: Vec<Event> = serde_json::from_slice(line).map_err(|e| {
                     format!(
                         "state file {shown} is corrupt at line {}: {e} (fix or move the file; it was left untouched)",
                         n + 2
                     )
                 })?;
-                events.push(ev);
+                events.extend(batch);
             }
             if complete < raw.len() {
                 // A torn final write: drop it.
@@ -128,11 +128,10 @@ impl Journal {
 
     /// Writes a batch of events (not yet synced).
     pub fn append(&self, events: &[Event]) -> std::io::Result<()> {
+        // One line per batch: a torn write loses the whole batch, never half.
         let mut buf = Vec::with_capacity(256 * events.len());
-        for ev in events {
-            serde_json::to_writer(&mut buf, ev)?;
-            buf.push(b'\n');
-        }
+        serde_json::to_writer(&mut buf, events)?;
+        buf.push(b'\n');
         if self.failed.load(Ordering::SeqCst) {
             return Err(std::io::Error::other(
                 "an earlier write to the state file failed; restart the sandbox",

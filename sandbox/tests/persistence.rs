@@ -139,7 +139,7 @@ fn corrupt_state_is_an_error_and_left_untouched() {
         provision(sb.url(), &t, "https://a.example", Some("premium"));
     }
     let mut text = std::fs::read_to_string(&good).unwrap();
-    let mid = text.find("\n{\"t\":\"token\"").unwrap() + 5;
+    let mid = text.find("\n[{\"t\":\"token\"").unwrap() + 5;
     text.replace_range(mid..mid + 3, "###");
     std::fs::write(&good, &text).unwrap();
     let err = Sandbox::start(with_state(&good))
@@ -167,7 +167,7 @@ fn torn_last_write_is_dropped() {
     };
     // A write cut short by a crash: no newline at the end.
     let mut bytes = std::fs::read(&path).unwrap();
-    bytes.extend_from_slice(b"{\"t\":\"site\",\"v\":{\"blog_id\":5");
+    bytes.extend_from_slice(b"[{\"t\":\"site\",\"v\":{\"blog_id\":5");
     std::fs::write(&path, &bytes).unwrap();
     let sb = Sandbox::start(with_state(&path)).unwrap();
     assert_eq!(

@@ -27,12 +27,10 @@ impl Journal {
     /// Opens (or creates) the journal at `path` and returns it with the events it holds.
     pub fn open(path: &Path) -> Result<(Journal, Vec<Event>), String> {
         let shown = path.display();
-        let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        // The file holds partner secrets and tokens: owner only when created.
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options
+        // A compaction cut short leaves its temporary file; the journal
+        // itself is intact then.
+        let _ = std::fs::remove_file(compact_path(path));
+        let mut file = open_options(false)
             .open(path)
             .map_err(|e| format!("cannot open state file {shown}: {e}"))?;
         match file.try_lock() {
@@ -121,6 +119,32 @@ impl Journal {
         ))
     }
 
+    /// Replaces the journal with `events` (the current records), atomically:
+    /// a temporary file is written, synced and renamed over the journal.
+    pub fn rewrite(self, path: &Path, events: &[Event]) -> Result<Journal, String> {
+        let shown = path.display();
+        let tmp = compact_path(path);
+        let fail = |e: std::io::Error| format!("cannot compact state file {shown}: {e}");
+        let mut file = open_options(true).open(&tmp).map_err(fail)?;
+        // Locked before it takes the journal's name: never a moment unlocked.
+        file.try_lock()
+            .map_err(|e| format!("cannot lock {}: {e}", tmp.display()))?;
+        let mut buf = format!("{HEADER}\n").into_bytes();
+        for chunk in events.chunks(1000) {
+            serde_json::to_writer(&mut buf, chunk).map_err(|e| fail(e.into()))?;
+            buf.push(b'\n');
+        }
+        file.write_all(&buf).map_err(fail)?;
+        file.sync_all().map_err(fail)?;
+        std::fs::rename(&tmp, path).map_err(fail)?;
+        sync_dir(path);
+        drop(self);
+        Ok(Journal {
+            file: Arc::new(file),
+            failed: AtomicBool::new(false),
+        })
+    }
+
     /// The file, to sync outside the store's lock.
     pub fn file(&self) -> Arc<File> {
         self.file.clone()
@@ -143,6 +167,21 @@ impl Journal {
         }
         Ok(())
     }
+}
+
+fn open_options(new: bool) -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(new);
+    // The file holds partner secrets and tokens: owner only when created.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+fn compact_path(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".compact");
+    PathBuf::from(p)
 }
 
 fn sync_dir(path: &Path) {

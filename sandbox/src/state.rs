@@ -212,6 +212,32 @@ impl State {
         }
     }
 
+    /// The events that rebuild the current state (revoked tokens and used
+    /// codes left out: unknown ones are refused the same way).
+    pub fn snapshot(&self) -> Vec<Event> {
+        let mut v = Vec::new();
+        v.extend(self.partners.values().cloned().map(Event::Partner));
+        v.extend(self.keys.values().cloned().map(Event::Key));
+        v.extend(
+            self.tokens
+                .values()
+                .filter(|t| !t.revoked)
+                .cloned()
+                .map(Event::Token),
+        );
+        v.extend(
+            self.codes
+                .values()
+                .filter(|c| !c.used)
+                .cloned()
+                .map(Event::Code),
+        );
+        v.extend(self.sites.values().cloned().map(Event::Site));
+        v.extend(self.activations.values().cloned().map(Event::Activation));
+        v.extend(self.licenses.values().cloned().map(Event::License));
+        v
+    }
+
     pub fn key_by_client_id(&self, client_id: &str) -> Option<&KeyRec> {
         self.key_by_client
             .get(client_id)

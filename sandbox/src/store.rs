@@ -66,10 +66,16 @@ impl Store {
     }
 
     pub fn open(path: &Path) -> Result<Store, String> {
-        let (journal, events) = Journal::open(path)?;
+        let (mut journal, events) = Journal::open(path)?;
         let mut state = State::default();
         for ev in &events {
             state.apply(ev);
+        }
+        // Superseded records (old versions, revoked tokens, used codes)
+        // make up most of a long-lived journal: start from a compact one.
+        let current = state.snapshot();
+        if events.len() > 2 * current.len() + 1000 {
+            journal = journal.rewrite(path, &current)?;
         }
         Ok(Store {
             inner: Mutex::new(Inner {

@@ -345,3 +345,72 @@ fn binary_flags_signals_and_help() {
     );
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn long_journal_is_compacted_at_start() {
+    let dir = TempDir::new("compact");
+    let path = dir.file("state.jsonl");
+    let t = {
+        let sb = Sandbox::start(with_state(&path)).unwrap();
+        let u = sb.url().to_string();
+        let t = token(&u);
+        provision(&u, &t, "https://kept.example", Some("premium"));
+        // Each call changes the site's local user: one superseded record each.
+        let workers: Vec<_> = (0..4)
+            .map(|w| {
+                let (u, t) = (u.clone(), t.clone());
+                std::thread::spawn(move || {
+                    let auth = format!("Bearer {t}");
+                    let mut c = Client::connect(&u);
+                    for i in 0..300 {
+                        let user = format!("user-{w}-{i}");
+                        let r = c.send(
+                            "POST",
+                            "/rest/v1.3/jpphp/provision",
+                            &[
+                                ("Authorization", &auth),
+                                ("Content-Type", "application/x-www-form-urlencoded"),
+                            ],
+                            &form(&[("siteurl", "https://busy.example"), ("local_user", &user)]),
+                        );
+                        assert_eq!(r.status, 200);
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+        t
+    };
+    let before = std::fs::read_to_string(&path).unwrap().lines().count();
+    assert!(before > 1200, "{before} lines");
+    {
+        let sb = Sandbox::start(with_state(&path)).unwrap();
+        let after = std::fs::read_to_string(&path).unwrap().lines().count();
+        assert!(after < 10, "{after} lines after compaction");
+        assert!(!dir.file("state.jsonl.compact").exists());
+        let u = sb.url();
+        assert_eq!(
+            status(u, &t, "kept.example").json()["products"][0]["slug"],
+            "premium"
+        );
+        assert_eq!(status(u, &t, "busy.example").status, 200);
+        provision(u, &t, "https://after.example", Some("personal"));
+    }
+    // The compacted journal takes appends and loads again.
+    let sb = Sandbox::start(with_state(&path)).unwrap();
+    assert_eq!(
+        status(sb.url(), &t, "after.example").json()["products"][0]["slug"],
+        "personal"
+    );
+    assert_eq!(
+        status(sb.url(), &t, "kept.example").json()["products"][0]["slug"],
+        "premium"
+    );
+    // Still locked after the swap.
+    let err = Sandbox::start(with_state(&path))
+        .expect_err("refused")
+        .to_string();
+    assert!(err.contains("in use"), "{err}");
+}

@@ -27,9 +27,6 @@ impl Journal {
     /// Opens (or creates) the journal at `path` and returns it with the events it holds.
     pub fn open(path: &Path) -> Result<(Journal, Vec<Event>), String> {
         let shown = path.display();
-        // A compaction cut short leaves its temporary file; the journal
-        // itself is intact then.
-        let _ = std::fs::remove_file(compact_path(path));
         let mut file = open_options(false)
             .open(path)
             .map_err(|e| format!("cannot open state file {shown}: {e}"))?;
@@ -44,6 +41,10 @@ impl Journal {
                 return Err(format!("cannot lock state file {shown}: {e}"))
             }
         }
+        // A compaction cut short leaves its temporary file; the journal
+        // itself is intact then. (Removed only under the lock: a running
+        // compaction holds it.)
+        let _ = std::fs::remove_file(compact_path(path));
         let mut raw = Vec::new();
         file.read_to_end(&mut raw)
             .map_err(|e| format!("cannot read state file {shown}: {e}"))?;

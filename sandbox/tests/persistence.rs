@@ -169,7 +169,10 @@ fn torn_last_write_is_dropped() {
     let mut bytes = std::fs::read(&path).unwrap();
     bytes.extend_from_slice(b"[{\"t\":\"site\",\"v\":{\"blog_id\":5");
     std::fs::write(&path, &bytes).unwrap();
+    // And what an interrupted compaction leaves behind.
+    std::fs::write(dir.file("state.jsonl.compact"), b"partial").unwrap();
     let sb = Sandbox::start(with_state(&path)).unwrap();
+    assert!(!dir.file("state.jsonl.compact").exists());
     assert_eq!(
         status(sb.url(), &t, "a.example").json()["products"][0]["slug"],
         "premium"

@@ -170,7 +170,7 @@ jp_code jp_client_set_api_base(jp_client *client,
 
 /**
  * Sets the overall time limit of one operation, token request, retries and pauses included
- * (milliseconds, more than 0; default 60000).
+ * (milliseconds, 1 to 86400000; default 60000).
  *
  * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`). Thread safety: call
  * before sharing the client between threads.
@@ -181,7 +181,7 @@ jp_code jp_client_set_api_base(jp_client *client,
 jp_code jp_client_set_timeout_ms(jp_client *client, uint64_t ms);
 
 /**
- * Sets the time limit to set up one connection, TLS included (milliseconds, more than 0; default
+ * Sets the time limit to set up one connection, TLS included (milliseconds, 1 to 86400000; default
  * 10000).
  *
  * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`). Thread safety: call

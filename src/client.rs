@@ -259,8 +259,13 @@ impl Client {
             let delay = if tries >= self.settings.max_attempts {
                 None
             } else {
-                delay_before_retry(idempotence, &outcome, tries, &self.settings.backoff)
-                    .filter(|delay| Instant::now() + *delay < deadline)
+                delay_before_retry(idempotence, &outcome, tries, &self.settings.backoff).filter(
+                    |delay| {
+                        Instant::now()
+                            .checked_add(*delay)
+                            .is_some_and(|resume| resume < deadline)
+                    },
+                )
             };
             self.log(Level::Debug, || {
                 let what = match &outcome {

@@ -25,6 +25,8 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1 << 20;
 pub const MAX_ATTEMPTS_LIMIT: u32 = 10;
 /// Highest accepted `max_response_bytes` (1 GiB).
 pub const MAX_RESPONSE_BYTES_LIMIT: u64 = 1 << 30;
+/// Longest accepted time limit or pause (one day).
+const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// How long to wait between attempts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,17 +173,25 @@ impl Settings {
             ));
         }
         let api_base = check_api_base(&config.api_base)?;
-        if config.timeout.is_zero() {
-            return Err(Error::invalid_argument(
-                "timeout",
-                "must be greater than zero",
-            ));
+        for (field, value) in [
+            ("timeout", config.timeout),
+            ("connect_timeout", config.connect_timeout),
+        ] {
+            if value.is_zero() || value > MAX_DURATION {
+                return Err(Error::invalid_argument(
+                    field,
+                    "must be greater than zero and at most one day",
+                ));
+            }
         }
-        if config.connect_timeout.is_zero() {
-            return Err(Error::invalid_argument(
-                "connect_timeout",
-                "must be greater than zero",
-            ));
+        for (field, value) in [
+            ("backoff.base", config.backoff.base),
+            ("backoff.max", config.backoff.max),
+            ("backoff.retry_after_max", config.backoff.retry_after_max),
+        ] {
+            if value > MAX_DURATION {
+                return Err(Error::invalid_argument(field, "must be at most one day"));
+            }
         }
         if config.max_attempts == 0 || config.max_attempts > MAX_ATTEMPTS_LIMIT {
             return Err(Error::invalid_argument(
@@ -374,6 +384,15 @@ mod tests {
         let mut c = base.clone();
         c.connect_timeout = Duration::ZERO;
         assert!(refused(&c).starts_with("connect_timeout: "));
+        let mut c = base.clone();
+        c.timeout = Duration::MAX;
+        assert!(refused(&c).starts_with("timeout: "));
+        let mut c = base.clone();
+        c.connect_timeout = Duration::from_millis(u64::MAX);
+        assert!(refused(&c).starts_with("connect_timeout: "));
+        let mut c = base.clone();
+        c.backoff.retry_after_max = Duration::MAX;
+        assert!(refused(&c).starts_with("backoff.retry_after_max: "));
         let mut c = base.clone();
         c.max_response_bytes = 0;
         assert!(refused(&c).starts_with("max_response_bytes: "));

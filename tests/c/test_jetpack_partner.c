@@ -218,8 +218,10 @@ static void test_setters(const char *ca_pem, const char *not_pem) {
     CHECK(jp_last_error_message() == NULL, "last error cleared");
     CHECK(jp_client_set_timeout_ms(client, 0) == JP_INVALID_ARGUMENT, "timeout 0");
     CHECK(contains(jp_last_error_message(), "timeout: "), "%s", str_or(jp_last_error_message()));
+    CHECK(jp_client_set_timeout_ms(client, UINT64_MAX) == JP_INVALID_ARGUMENT, "timeout max");
     CHECK(jp_client_set_timeout_ms(client, 30000) == JP_OK, "timeout");
     CHECK(jp_client_set_connect_timeout_ms(client, 0) == JP_INVALID_ARGUMENT, "connect 0");
+    CHECK(jp_client_set_connect_timeout_ms(client, UINT64_MAX) == JP_INVALID_ARGUMENT, "connect max");
     CHECK(jp_client_set_connect_timeout_ms(client, 5000) == JP_OK, "connect");
     CHECK(jp_client_set_proxy(client, "socks5://127.0.0.1:1080") == JP_INVALID_ARGUMENT, "socks proxy");
     CHECK(contains(jp_last_error_message(), "proxy: "), "%s", str_or(jp_last_error_message()));
@@ -236,6 +238,7 @@ static void test_setters(const char *ca_pem, const char *not_pem) {
     CHECK(jp_client_set_max_attempts(client, 11) == JP_INVALID_ARGUMENT, "attempts 11");
     CHECK(jp_client_set_max_attempts(client, 4) == JP_OK, "attempts 4");
     CHECK(jp_client_set_max_response_bytes(client, 0) == JP_INVALID_ARGUMENT, "bytes 0");
+    CHECK(jp_client_set_max_response_bytes(client, UINT64_MAX) == JP_INVALID_ARGUMENT, "bytes max");
     CHECK(jp_client_set_max_response_bytes(client, 4096) == JP_OK, "bytes");
     jp_client_free(client);
 }

@@ -238,6 +238,13 @@ pub(crate) fn check_api_base(api_base: &str) -> Result<String, Error> {
             "must use https:// (http:// is accepted only for loopback hosts such as 127.0.0.1)",
         ));
     }
+    let uri_safe = |b: u8| b.is_ascii_graphic() && !b"\"<>\\^`{|}".contains(&b);
+    if !url.rest.bytes().all(uri_safe) {
+        return Err(Error::invalid_argument(
+            "api_base",
+            "must have a path of URL-safe ASCII characters (percent-encode the others)",
+        ));
+    }
     if url.rest.contains('?') {
         return Err(Error::invalid_argument(
             "api_base",
@@ -358,6 +365,8 @@ mod tests {
             "public-api.wordpress.com",
             "https://u:p@example.com",
             "https://example.com/?q=1",
+            "https://example.com/p\u{e2}th",
+            "https://example.com/a{b}",
             "",
         ] {
             let err = check_api_base(bad).unwrap_err();

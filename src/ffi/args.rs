@@ -3,6 +3,7 @@
 use std::ffi::{c_char, CStr};
 
 use serde_json::Value;
+use zeroize::Zeroize;
 
 use crate::error::Error;
 use crate::options::Options;
@@ -60,4 +61,17 @@ pub(crate) unsafe fn options(ptr: *const c_char) -> Result<Options, Error> {
             format!("is not valid JSON ({e})"),
         )),
     }
+}
+
+/// Overwrites every string of parsed options (they may hold backup passwords or keys).
+pub(crate) fn wipe_options(options: &mut Options) {
+    fn wipe(value: &mut Value) {
+        match value {
+            Value::String(s) => s.zeroize(),
+            Value::Array(items) => items.iter_mut().for_each(wipe),
+            Value::Object(map) => map.values_mut().for_each(wipe),
+            _ => {}
+        }
+    }
+    options.values_mut().for_each(wipe);
 }

@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use super::args::{optional_str, options, required_str};
+use super::args::{optional_str, options, required_str, wipe_options};
 use super::client::jp_client;
 use super::jp_code;
 use super::macros::ffi_boundary;
@@ -64,8 +64,10 @@ pub unsafe extern "C" fn jp_provision(
             let local_user = unsafe { required_str(local_user, "local_user") }?;
             let siteurl = unsafe { required_str(siteurl, "siteurl") }?;
             let plan = unsafe { optional_str(plan, "plan") }?;
-            let options = unsafe { options(options_json) }?;
-            client.client.provision(local_user, siteurl, plan, &options)
+            let mut options = unsafe { options(options_json) }?;
+            let result = client.client.provision(local_user, siteurl, plan, &options);
+            wipe_options(&mut options);
+            result
         })();
         // SAFETY: out per the contract.
         unsafe { deliver(out, result) }
@@ -95,8 +97,10 @@ pub unsafe extern "C" fn jp_cancel(
             // SAFETY (all three): arguments per the contract.
             let client = unsafe { client_ref(client) }?;
             let site = unsafe { required_str(site, "site") }?;
-            let options = unsafe { options(options_json) }?;
-            client.client.cancel(site, &options)
+            let mut options = unsafe { options(options_json) }?;
+            let result = client.client.cancel(site, &options);
+            wipe_options(&mut options);
+            result
         })();
         // SAFETY: out per the contract.
         unsafe { deliver(out, result) }
@@ -126,8 +130,10 @@ pub unsafe extern "C" fn jp_partner_key_new(
             // SAFETY (all three): arguments per the contract.
             let client = unsafe { client_ref(client) }?;
             let name = unsafe { required_str(name, "name") }?;
-            let options = unsafe { options(options_json) }?;
-            client.client.partner_key_new(name, &options)
+            let mut options = unsafe { options(options_json) }?;
+            let result = client.client.partner_key_new(name, &options);
+            wipe_options(&mut options);
+            result
         })();
         // SAFETY: out per the contract.
         unsafe { deliver(out, result) }

@@ -3,6 +3,8 @@
 use std::ffi::{c_char, CString};
 use std::ptr;
 
+use zeroize::Zeroize;
+
 use super::client::c_text;
 use super::jp_code;
 use super::macros::ffi_boundary;
@@ -39,6 +41,15 @@ impl jp_response {
                 http_status: e.http_status().unwrap_or(0),
                 attempts: e.attempts(),
             },
+        }
+    }
+}
+
+impl Drop for jp_response {
+    fn drop(&mut self) {
+        // The reply can carry credentials (a new key's client_secret, a user token): wipe it.
+        if let Some(json) = self.json.take() {
+            json.into_bytes().zeroize();
         }
     }
 }

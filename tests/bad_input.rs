@@ -14,7 +14,7 @@ use support::TlsServer;
 const MIB: usize = 1 << 20;
 
 fn huge(c: char) -> String {
-    std::iter::repeat_n(c, MIB).collect()
+    std::iter::repeat(c).take(MIB).collect()
 }
 
 type Call<'a> = Box<dyn Fn(&Client) -> Result<Reply, Error> + 'a>;
@@ -366,7 +366,7 @@ fn client_settings_are_refused_naming_the_field() {
         ),
         (
             "NUL partner_id",
-            base("12\0345", "secret-value"),
+            base("12\u{0}345", "secret-value"),
             "partner_id",
         ),
         (

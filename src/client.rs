@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 use crate::config::{ClientConfig, Settings};
 use crate::error::{Error, ErrorKind};
 use crate::log::Level;
-use crate::reply::{interpret, is_token_refusal, CHECK_STATUS};
+use crate::reply::{interpret, is_token_refusal, unwrap_enveloped_reply, CHECK_STATUS};
 use crate::retry::{delay_before_retry, Idempotence};
 use crate::secret::{redact, Secret};
 use crate::token::{parse_token_reply, token_request_form, TokenCache};
@@ -141,10 +141,15 @@ impl Client {
             Method::Get => Idempotence::Safe,
             Method::Post => Idempotence::Unsafe,
         };
+        let enveloped = self.settings.http_envelope;
+        let mut query = call.query.clone();
+        if enveloped {
+            crate::options::append_pair(&mut query, "http_envelope", "1");
+        }
         let mut url = format!("{}{}", self.settings.api_base, call.path);
-        if !call.query.is_empty() {
+        if !query.is_empty() {
             url.push('?');
-            url.push_str(&call.query);
+            url.push_str(&query);
         }
         let mut attempts = 0u32;
         let mut token = self.token(None, deadline)?;
@@ -156,7 +161,7 @@ impl Client {
                 bearer: Some(&token),
                 form: call.form.clone(),
             };
-            let outcome = self.attempts(&request, idempotence, deadline, &mut attempts);
+            let outcome = self.attempts(&request, idempotence, enveloped, deadline, &mut attempts);
             match &outcome {
                 Ok(reply) if !refreshed && is_token_refusal(reply) => {
                     refreshed = true;
@@ -220,7 +225,7 @@ impl Client {
             )),
         };
         let mut attempts = 0;
-        let outcome = self.attempts(&request, Idempotence::Safe, deadline, &mut attempts);
+        let outcome = self.attempts(&request, Idempotence::Safe, false, deadline, &mut attempts);
         self.log(Level::Debug, || match &outcome {
             Ok(reply) if (200..300).contains(&reply.status) => "partner token obtained".to_string(),
             _ => "partner token request failed".to_string(),
@@ -232,12 +237,13 @@ impl Client {
         }
     }
 
-    /// Sends `request` until it succeeds, fails for good, runs out of attempts, or the next pause
+    /// Sends `request` (unwrapping `http_envelope` replies when `enveloped`) until it succeeds, fails for good, runs out of attempts, or the next pause
     /// would pass the deadline. Returns the last outcome.
     fn attempts(
         &self,
         request: &HttpRequest<'_>,
         idempotence: Idempotence,
+        enveloped: bool,
         deadline: Instant,
         attempts: &mut u32,
     ) -> Result<HttpReply, Failure> {
@@ -254,7 +260,13 @@ impl Client {
             tries += 1;
             *attempts += 1;
             let sent = Instant::now();
-            let outcome = self.transport.send(request, remaining);
+            let outcome = self.transport.send(request, remaining).map(|reply| {
+                if enveloped {
+                    unwrap_enveloped_reply(reply)
+                } else {
+                    reply
+                }
+            });
             let took = sent.elapsed().as_millis();
             let delay = if tries >= self.settings.max_attempts {
                 None

@@ -77,6 +77,9 @@ pub struct ClientConfig {
     /// [`LogSink`]). Without it, lines go to stderr when `JETPACK_PARTNER_LOG` is `error`, `info` or
     /// `debug`.
     pub log: Option<LogSink>,
+    /// Ask the API to wrap every reply in a `200` envelope (`http_envelope=1`, PROTOCOL.md §7) and
+    /// unwrap it here: for networks whose proxies replace error replies. Default off.
+    pub http_envelope: bool,
 }
 
 impl ClientConfig {
@@ -94,6 +97,7 @@ impl ClientConfig {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             backoff: Backoff::default(),
             log: None,
+            http_envelope: false,
         }
     }
 
@@ -117,6 +121,7 @@ impl fmt::Debug for ClientConfig {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("backoff", &self.backoff)
             .field("log", &self.log.is_some())
+            .field("http_envelope", &self.http_envelope)
             .finish()
     }
 }
@@ -149,6 +154,7 @@ pub(crate) struct Settings {
     pub max_response_bytes: u64,
     pub backoff: Backoff,
     pub logger: Logger,
+    pub http_envelope: bool,
 }
 
 impl Settings {
@@ -225,6 +231,7 @@ impl Settings {
             max_response_bytes: config.max_response_bytes,
             backoff: config.backoff,
             logger: Logger::new(config.log.clone()),
+            http_envelope: config.http_envelope,
         })
     }
 }

@@ -99,6 +99,57 @@ pub(crate) fn is_token_refusal(reply: &HttpReply) -> bool {
         .is_some_and(|(code, _)| code == "invalid_token")
 }
 
+/// Unwraps a `{"code": status, "headers": [{"name", "value"}...], "body": payload}` reply of a
+/// request sent with `http_envelope=1` into the real status, headers and payload; `None` when the
+/// value is not such an envelope.
+pub(crate) fn unwrap_envelope(value: &Value) -> Option<(u16, Vec<(String, String)>, Value)> {
+    let obj = value.as_object()?;
+    let status = u16::try_from(obj.get("code")?.as_u64()?)
+        .ok()
+        .filter(|s| (100..=599).contains(s))?;
+    let headers = obj
+        .get("headers")?
+        .as_array()?
+        .iter()
+        .filter_map(|h| {
+            Some((
+                h.get("name")?.as_str()?.to_string(),
+                h.get("value")?.as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    Some((status, headers, obj.get("body")?.clone()))
+}
+
+/// The reply inside an envelope: real status, `Retry-After`, `Location` and body. A reply that is not
+/// an envelope (a proxy's own page, a fault) is returned unchanged.
+pub(crate) fn unwrap_enveloped_reply(reply: HttpReply) -> HttpReply {
+    if reply.status != 200 {
+        return reply;
+    }
+    let Some((status, headers, body)) = parse_json(&reply.body).as_ref().and_then(unwrap_envelope)
+    else {
+        return reply;
+    };
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let retry_after_raw = header("retry-after");
+    HttpReply {
+        status,
+        has_retry_after: retry_after_raw.is_some(),
+        retry_after: retry_after_raw
+            .as_deref()
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(std::time::Duration::from_secs),
+        location: header("location"),
+        body: serde_json::to_vec(&body).unwrap_or_default(),
+    }
+}
+
 /// The outcome of an operation's final reply: the JSON on success, else the error to report.
 pub(crate) fn interpret(reply: &HttpReply, idempotence: Idempotence) -> Result<Value, Error> {
     let status = reply.status;
@@ -287,6 +338,28 @@ mod tests {
             r#"{"error":"invalid_token"}"#
         )));
         assert!(!is_token_refusal(&reply(403, "<html>")));
+    }
+
+    #[test]
+    fn envelopes_unwrap() {
+        let wrapped = r#"{"code":503,"headers":[{"name":"Content-Type","value":"application/json"},{"name":"Retry-After","value":"2"}],"body":{"error":"busy","message":"later"}}"#;
+        let inner = unwrap_enveloped_reply(reply(200, wrapped));
+        assert_eq!(inner.status, 503);
+        assert!(inner.has_retry_after);
+        assert_eq!(inner.retry_after, Some(std::time::Duration::from_secs(2)));
+        assert_eq!(parse_json(&inner.body).unwrap()["error"], "busy");
+        // Not an envelope, or not a 200: unchanged.
+        for (status, body) in [
+            (200, r#"{"success":true}"#),
+            (200, r#"{"code":99999,"headers":[],"body":1}"#),
+            (200, r#"{"code":"x","headers":[],"body":1}"#),
+            (200, "<html>"),
+            (502, r#"{"code":200,"headers":[],"body":{}}"#),
+        ] {
+            let out = unwrap_enveloped_reply(reply(status, body));
+            assert_eq!(out.status, status);
+            assert_eq!(out.body, body.as_bytes());
+        }
     }
 
     #[test]

@@ -353,3 +353,38 @@ fn the_reply_is_passed_through_whole_and_in_order() {
         }
     }
 }
+
+#[test]
+fn http_envelope_replies_are_unwrapped() {
+    let sb = start();
+    let url = sb.url();
+    let mut config = config(url);
+    config.http_envelope = true;
+    let client = Client::new(config).unwrap();
+    let reply = client
+        .provision(
+            "admin",
+            "https://envelope.example.com",
+            Some("premium"),
+            &no_options(),
+        )
+        .unwrap();
+    assert_eq!(reply.http_status, 200);
+    assert_eq!(reply.body["success"], true);
+    assert!(reply.body.get("code").is_none(), "{}", reply.body);
+    let err = client
+        .provision(
+            "admin",
+            "https://envelope.example.com",
+            Some("no-such-plan"),
+            &no_options(),
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_plan");
+    assert_eq!(err.http_status(), Some(400));
+    // A refused token inside an envelope is still recognised and replaced once.
+    fault(url, json!({"endpoint": "status", "kind": "refuse_token"}));
+    let status = client.status("envelope.example.com").unwrap();
+    assert_eq!(status.attempts, 2);
+    assert_eq!(status.body["products"][0]["slug"], "premium");
+}

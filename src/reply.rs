@@ -99,10 +99,16 @@ pub(crate) fn is_token_refusal(reply: &HttpReply) -> bool {
         .is_some_and(|(code, _)| code == "invalid_token")
 }
 
+/// The content of an `http_envelope` reply (PROTOCOL.md §7).
+pub(crate) struct Envelope {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+}
+
 /// Unwraps a `{"code": status, "headers": [{"name", "value"}...], "body": payload}` reply of a
-/// request sent with `http_envelope=1` into the real status, headers and payload; `None` when the
-/// value is not such an envelope.
-pub(crate) fn unwrap_envelope(value: &Value) -> Option<(u16, Vec<(String, String)>, Value)> {
+/// request sent with `http_envelope=1`; `None` when the value is not such an envelope.
+pub(crate) fn unwrap_envelope(value: &Value) -> Option<Envelope> {
     let obj = value.as_object()?;
     let status = u16::try_from(obj.get("code")?.as_u64()?)
         .ok()
@@ -118,7 +124,11 @@ pub(crate) fn unwrap_envelope(value: &Value) -> Option<(u16, Vec<(String, String
             ))
         })
         .collect();
-    Some((status, headers, obj.get("body")?.clone()))
+    Some(Envelope {
+        status,
+        headers,
+        body: obj.get("body")?.clone(),
+    })
 }
 
 /// The reply inside an envelope: real status, `Retry-After`, `Location` and body. A reply that is not
@@ -127,7 +137,11 @@ pub(crate) fn unwrap_enveloped_reply(reply: HttpReply) -> HttpReply {
     if reply.status != 200 {
         return reply;
     }
-    let Some((status, headers, body)) = parse_json(&reply.body).as_ref().and_then(unwrap_envelope)
+    let Some(Envelope {
+        status,
+        headers,
+        body,
+    }) = parse_json(&reply.body).as_ref().and_then(unwrap_envelope)
     else {
         return reply;
     };

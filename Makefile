@@ -26,6 +26,8 @@ deps:
 
 build:
 	$(CARGO) build --release --workspace
+	@# The SONAME is libjetpack_partner.so.$(SOVERSION): programs linked against the build tree need it.
+	ln -sf libjetpack_partner.so $(RELEASE)/libjetpack_partner.so.$(SOVERSION)
 
 header:
 	$(CBINDGEN) --config cbindgen.toml --output include/jetpack_partner.h

@@ -37,6 +37,7 @@ for arg in "$@"; do
 done
 
 START_TS=$(date +%s)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
@@ -45,9 +46,9 @@ if [ "$MODE" = smoke ]; then
   N_SCRIPT=${BENCH_N_SCRIPT:-10}; N_RSS=${BENCH_N_RSS:-2000}
   WRK_SECS=${BENCH_WRK_SECS:-1}; PANEL_SECS=${BENCH_PANEL_SECS:-1}
 else
-  REPS=${BENCH_REPS:-3}; N_FAST=${BENCH_N_FAST:-20000}; N_SLOW=${BENCH_N_SLOW:-3000}
-  N_SCRIPT=${BENCH_N_SCRIPT:-100}; N_RSS=${BENCH_N_RSS:-100000}
-  WRK_SECS=${BENCH_WRK_SECS:-5}; PANEL_SECS=${BENCH_PANEL_SECS:-8}
+  REPS=${BENCH_REPS:-5}; N_FAST=${BENCH_N_FAST:-20000}; N_SLOW=${BENCH_N_SLOW:-2000}
+  N_SCRIPT=${BENCH_N_SCRIPT:-50}; N_RSS=${BENCH_N_RSS:-100000}
+  WRK_SECS=${BENCH_WRK_SECS:-3}; PANEL_SECS=${BENCH_PANEL_SECS:-5}
 fi
 FPM_CHILDREN=4
 PANEL_CONNS=4
@@ -234,7 +235,7 @@ SANDBOX_TOKEN=$(curl -sf -X POST "$SANDBOX_BASE/oauth2/token" -d grant_type=clie
 log "sandbox on $SANDBOX_BASE"
 
 # The panel pages must answer before they are measured.
-for page in lib curl; do
+for page in lib curl empty; do
   body=$(curl -s -m 20 "$PANEL_BASE/$page.php" || true)
   if [ "$(jq -r '.ok // false' <<<"$body" 2>/dev/null)" != true ]; then
     log "panel page $page.php failed: $body"
@@ -318,7 +319,7 @@ client_series() { # TARGET BASE TOKEN REP
 
 panel_series() { # REP
   local rep=$1 page
-  for page in lib curl; do
+  for page in lib curl empty; do
     run_wrk "panel-$page" nginx "$rep" -t2 -c"$PANEL_CONNS" -d"${PANEL_SECS}s" --latency \
       -s "$BENCH_DIR/wrk/get.lua" "$PANEL_BASE/$page.php"
   done
@@ -347,6 +348,7 @@ first_line() { "$@" 2>&1 | head -n 1 || true; }
 jq -n \
   --arg mode "$MODE" --argjson reps "$REPS" --argjson duration "$DURATION" \
   --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+  --arg load_start "$LOAD_START" --arg load_end "$(cut -d' ' -f1-3 /proc/loadavg)" \
   --arg kernel "$(uname -srm)" \
   --arg cpu "$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)" \
   --arg cores "$(nproc)" \

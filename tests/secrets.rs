@@ -3,16 +3,17 @@
 //! error code, or success after the documented retries; the attempts the client reports and the
 //! requests the sandbox saw. Then every error message, error `Debug`, error body, reply `Debug` and
 //! client `Debug` is searched for the partner secret and for every token the sandbox issued (read
-//! from its state journal).
+//! from its state journal), and so is every diagnostic line of the clients' log sinks.
 
 mod common;
 mod support;
 
 use std::ops::RangeInclusive;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{clear_faults, count, fault, reset_stats, stats};
-use jetpack_partner::{Backoff, Client, ClientConfig, Error, Options, Reply};
+use jetpack_partner::{Backoff, Client, ClientConfig, Error, LogSink, Options, Reply};
 use jetpack_partner_sandbox::{Config, Sandbox};
 use serde_json::{json, Value};
 use support::TempDir;
@@ -79,8 +80,16 @@ fn with_timeout(mut r: Row, ms: u64) -> Row {
     r
 }
 
+/// Every diagnostic line of every client of this test binary.
+fn log_lines() -> &'static Mutex<Vec<String>> {
+    static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    &LINES
+}
+
 fn config(url: &str, timeout_ms: Option<u64>) -> ClientConfig {
     let mut c = ClientConfig::new(PARTNER_ID, SECRET);
+    let sink: LogSink = Arc::new(|line: &str| log_lines().lock().unwrap().push(line.to_string()));
+    c.log = Some(sink);
     c.api_base = url.to_string();
     c.timeout = Duration::from_millis(timeout_ms.unwrap_or(20_000));
     c.connect_timeout = Duration::from_secs(5);
@@ -698,6 +707,13 @@ fn fault_matrix_codes_attempts_and_no_secret_anywhere() {
         "the journal lists the issued tokens"
     );
     assert!(tokens.len() > 40, "{} tokens", tokens.len());
+    let lines = log_lines().lock().unwrap().clone();
+    assert!(
+        lines.len() > 100,
+        "the clients logged {} lines",
+        lines.len()
+    );
+    texts.extend(lines);
     for text in &texts {
         assert!(!text.contains(SECRET), "the partner secret leaked: {text}");
         for token in &tokens {

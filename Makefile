@@ -11,7 +11,12 @@ BINDIR   ?= $(PREFIX)/bin
 PCDIR    ?= $(LIBDIR)/pkgconfig
 DESTDIR  ?=
 CBINDGEN ?= $(shell command -v cbindgen || echo $(HOME)/.cargo/bin/cbindgen)
-RELEASE  := target/release
+RELEASE  := $(or $(CARGO_TARGET_DIR),target)/release
+
+# Every script finds the build outputs through these.
+export JETPACK_PARTNER_LIB     ?= $(abspath $(RELEASE))/libjetpack_partner.so
+export JETPACK_PARTNER_CLI     ?= $(abspath $(RELEASE))/jetpack-partner
+export JETPACK_PARTNER_SANDBOX ?= $(abspath $(RELEASE))/jetpack-partner-sandbox
 VERSION  := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 SOVERSION := 0
 

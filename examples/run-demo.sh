@@ -4,7 +4,7 @@
 # Expects `cargo build --release --workspace` to have run (`make demo` does it).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-release="$root/target/release"
+release="${CARGO_TARGET_DIR:-$root/target}/release"
 export JETPACK_PARTNER_LIB="${JETPACK_PARTNER_LIB:-$release/libjetpack_partner.so}"
 export JETPACK_PARTNER_CLI="${JETPACK_PARTNER_CLI:-$release/jetpack-partner}"
 sandbox_bin="${JETPACK_PARTNER_SANDBOX:-$release/jetpack-partner-sandbox}"
@@ -42,9 +42,21 @@ step "sandbox at $api_base"
 
 step "CLI: provision premium on https://cli.example.com"
 "$JETPACK_PARTNER_CLI" provision --user=admin --url=https://cli.example.com --plan=premium
-step "CLI: status of cli.example.com"
+step "the site owner approves the connection (the sandbox's control endpoint stands in for them)"
+python3 - "$api_base" <<'PY'
+import json, sys, urllib.request
+req = urllib.request.Request(sys.argv[1] + "/__sandbox/sites/connect",
+                             data=json.dumps({"siteurl": "https://cli.example.com"}).encode(),
+                             headers={"Content-Type": "application/json"}, method="POST")
+print(urllib.request.urlopen(req).read().decode())
+PY
+step "CLI: status of cli.example.com (connected, plan active)"
 "$JETPACK_PARTNER_CLI" status --url=https://cli.example.com
+step "CLI: provision again: no authorisation needed now, next_url is the SSO link"
+"$JETPACK_PARTNER_CLI" provision --user=admin --url=https://cli.example.com --plan=premium
 step "CLI: cancel"
+"$JETPACK_PARTNER_CLI" cancel --url=https://cli.example.com
+step "CLI: cancel again: nothing left to cancel"
 "$JETPACK_PARTNER_CLI" cancel --url=https://cli.example.com
 
 step "C: examples/c/provision.c"

@@ -41,6 +41,21 @@
 #define JP_VERSION_PATCH 0
 
 /**
+ * Level of a log line given to a `jp_log_fn`: a failed operation.
+ */
+#define JP_LOG_ERROR 1
+
+/**
+ * Level of a log line: an operation's outcome.
+ */
+#define JP_LOG_INFO 2
+
+/**
+ * Level of a log line: an HTTP attempt, a pause, a token request.
+ */
+#define JP_LOG_DEBUG 3
+
+/**
  * Result of a call. The numbers never change and are never reused; new ones may be added at the end.
  */
 enum jp_code
@@ -112,6 +127,13 @@ typedef struct jp_client jp_client;
  * HTTP status, attempts. Immutable once returned; release it with `jp_response_free`.
  */
 typedef struct jp_response jp_response;
+
+/**
+ * Receives one diagnostic line: `level` is `JP_LOG_ERROR`, `JP_LOG_INFO` or `JP_LOG_DEBUG`; `line` is
+ * NUL-terminated UTF-8 without a trailing newline, borrowed for the duration of the call only;
+ * `user_data` is the pointer given to `jp_set_log_callback`.
+ */
+typedef void (*jp_log_fn)(uint32_t level, const char *line, void *user_data);
 
 #ifdef __cplusplus
 extern "C" {
@@ -242,12 +264,40 @@ jp_code jp_client_set_max_response_bytes(jp_client *client, uint64_t bytes);
 
 /**
  * Why the last failed `jp_client_new`, `jp_client_set_*` or `jp_site_identifier` call of this thread
- * failed (`"<code>: <message>"`), or NULL if the last such call succeeded or none was made.
+ * failed, or NULL if the last such call succeeded or none was made. The text is the message alone, as
+ * `jp_response_error_message` gives it: for `JP_INVALID_ARGUMENT` it starts with the argument's name
+ * (`"partner_id: must not be empty"`); the function's return code tells the kind of failure.
  *
  * Ownership: borrowed from the library; valid until the next `jp_` call on this thread; never free
  * it. Thread safety: each thread has its own.
  */
 const char *jp_last_error_message(void);
+
+/**
+ * Sends the library's diagnostic lines to `callback` instead of stderr, for every client of the
+ * process; NULL removes it (lines then go to stderr again only when the environment variable
+ * `JETPACK_PARTNER_LOG` asks for them). With a callback set, every line is delivered (one per HTTP
+ * attempt, pause, token request and operation outcome) and the callback filters on `level`.
+ *
+ * Lines never contain the partner secret, a token, a password, a form body or an option value: only
+ * methods, paths, statuses, attempt numbers, delays, error codes and messages, redacted once more
+ * before delivery.
+ *
+ * Threads: the callback is called on the thread making the call, from several threads at once when
+ * several threads make calls; it must be thread-safe and return quickly, and must not call the
+ * library's operations nor `jp_set_log_callback` (that returns `JP_INVALID_ARGUMENT`). This function itself may be called from
+ * any thread; when it returns, no call of the previous callback is running or will start, so its
+ * `user_data` may be released.
+ *
+ * Returns `JP_OK`, or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`) when called from inside the
+ * callback.
+ *
+ * # Safety
+ * `callback` is NULL or a function safe to call as described, with `user_data`, from any thread until
+ * it is replaced or removed.
+ */
+jp_code jp_set_log_callback(jp_log_fn callback,
+                            void *user_data);
 
 /**
  * Provisions a plan for `local_user` (the WordPress user who will own it: login, e-mail or ID) on

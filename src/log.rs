@@ -6,15 +6,34 @@
 //! statuses, attempt numbers, delays and error codes; they are redacted once more before output.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// Receives each log line (without a trailing newline). Called from the thread making the call.
 pub type LogSink = Arc<dyn Fn(&str) + Send + Sync>;
 
+/// A process-wide receiver of the lines of every client that has no [`LogSink`] of its own (the C
+/// ABI's `jp_set_log_callback`): gets the level (1 error, 2 info, 3 debug) and the redacted line.
+pub(crate) type GlobalSink = Arc<dyn Fn(u32, &str) + Send + Sync>;
+
+static GLOBAL_SINK: RwLock<Option<GlobalSink>> = RwLock::new(None);
+
+/// Sets or removes the process-wide receiver. Returns once no line is being delivered to the previous
+/// one any more (a line being written holds the lock for reading).
+pub(crate) fn set_global_sink(sink: Option<GlobalSink>) {
+    *GLOBAL_SINK.write().unwrap_or_else(|e| e.into_inner()) = sink;
+}
+
+fn global_sink_set() -> bool {
+    GLOBAL_SINK
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .is_some()
+}
+
 /// How much to log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Level {
-    Off,
+    Off = 0,
     /// Failed operations.
     Error,
     /// Every operation's outcome.
@@ -71,7 +90,7 @@ impl Logger {
     }
 
     pub(crate) fn enabled(&self, level: Level) -> bool {
-        level != Level::Off && level <= self.level
+        level != Level::Off && (level <= self.level || (self.sink.is_none() && global_sink_set()))
     }
 
     /// Writes one line if `level` is enabled; `secrets` are replaced by `[redacted]` first.
@@ -80,9 +99,16 @@ impl Logger {
             return;
         }
         let text = crate::secret::redact(&format!("jetpack-partner: {}", line()), secrets);
-        match &self.sink {
-            Some(sink) => sink(&text),
-            None => eprintln!("{text}"),
+        if let Some(sink) = &self.sink {
+            sink(&text);
+            return;
+        }
+        // Held for reading while the line is delivered, so that removing the receiver waits for it.
+        let global = GLOBAL_SINK.read().unwrap_or_else(|e| e.into_inner());
+        match global.as_ref() {
+            Some(sink) => sink(level as u32, &text),
+            None if level <= self.level => eprintln!("{text}"),
+            None => {}
         }
     }
 }

@@ -29,7 +29,7 @@ pub(crate) fn c_text(text: &str) -> CString {
 }
 
 pub(crate) fn set_last_error(error: Option<&Error>) {
-    let text = error.map(|e| c_text(&format!("{}: {}", e.code(), e.message())));
+    let text = error.map(|e| c_text(e.message()));
     LAST_ERROR.with(|slot| *slot.borrow_mut() = text);
 }
 
@@ -313,7 +313,9 @@ pub unsafe extern "C" fn jp_client_set_max_response_bytes(
 }
 
 /// Why the last failed `jp_client_new`, `jp_client_set_*` or `jp_site_identifier` call of this thread
-/// failed (`"<code>: <message>"`), or NULL if the last such call succeeded or none was made.
+/// failed, or NULL if the last such call succeeded or none was made. The text is the message alone, as
+/// `jp_response_error_message` gives it: for `JP_INVALID_ARGUMENT` it starts with the argument's name
+/// (`"partner_id: must not be empty"`); the function's return code tells the kind of failure.
 ///
 /// Ownership: borrowed from the library; valid until the next `jp_` call on this thread; never free
 /// it. Thread safety: each thread has its own.

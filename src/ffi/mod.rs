@@ -8,6 +8,7 @@
 
 mod args;
 mod client;
+mod log;
 mod macros;
 mod operations;
 mod response;
@@ -23,6 +24,13 @@ pub const JP_VERSION_MAJOR: u32 = 0;
 pub const JP_VERSION_MINOR: u32 = 1;
 /// Patch version.
 pub const JP_VERSION_PATCH: u32 = 0;
+
+/// Level of a log line given to a `jp_log_fn`: a failed operation.
+pub const JP_LOG_ERROR: u32 = 1;
+/// Level of a log line: an operation's outcome.
+pub const JP_LOG_INFO: u32 = 2;
+/// Level of a log line: an HTTP attempt, a pause, a token request.
+pub const JP_LOG_DEBUG: u32 = 3;
 
 /// Result of a call. The numbers never change and are never reused; new ones may be added at the end.
 #[repr(u32)]

@@ -176,8 +176,8 @@ static void test_client_new(void) {
     jp_client *client = (jp_client *)0x1;
     CHECK(jp_client_new(NULL, PARTNER_SECRET, &client) == JP_INVALID_ARGUMENT, "NULL id");
     CHECK(client == NULL, "out not cleared on failure");
-    CHECK(starts_with(jp_last_error_message(), "invalid_argument: partner_id: "), "%s",
-          str_or(jp_last_error_message()));
+    /* The message alone, as jp_response_error_message: the field's name first, no code prefix. */
+    CHECK(starts_with(jp_last_error_message(), "partner_id: "), "%s", str_or(jp_last_error_message()));
     CHECK(jp_client_new(PARTNER_ID, NULL, &client) == JP_INVALID_ARGUMENT, "NULL secret");
     CHECK(contains(jp_last_error_message(), "partner_secret: "), "%s", str_or(jp_last_error_message()));
     CHECK(jp_client_new(PARTNER_ID, PARTNER_SECRET, NULL) == JP_INVALID_ARGUMENT, "NULL out");
@@ -578,6 +578,75 @@ static void test_fork(void) {
     jp_client_free(client);
 }
 
+/* ---- jp_set_log_callback ---- */
+
+struct log_lines {
+    pthread_mutex_t lock;
+    int count;
+    int errors;
+    int status_ok;
+    int attempt_lines;
+    int leaked;
+    int max_level;
+    jp_code nested;
+};
+
+static void collect_line(uint32_t level, const char *line, void *user_data) {
+    struct log_lines *lines = user_data;
+    pthread_mutex_lock(&lines->lock);
+    lines->count++;
+    if ((int)level > lines->max_level) lines->max_level = (int)level;
+    if (level == JP_LOG_ERROR) lines->errors++;
+    if (starts_with(line, "jetpack-partner: status: ok")) lines->status_ok++;
+    if (contains(line, "GET /rest/v1.4/jpphp/") && contains(line, "attempt 1")) lines->attempt_lines++;
+    if (contains(line, PARTNER_SECRET) || contains(line, "Bearer")) lines->leaked++;
+    /* Changing the callback from inside it is refused, not a deadlock. */
+    lines->nested = jp_set_log_callback(NULL, NULL);
+    pthread_mutex_unlock(&lines->lock);
+}
+
+static void *status_thread(void *p) {
+    jp_client *client = p;
+    for (int i = 0; i < 5; i++) jp_status(client, "log-threads.example.com", NULL);
+    return NULL;
+}
+
+static void test_log_callback(void) {
+    struct log_lines lines;
+    memset(&lines, 0, sizeof lines);
+    pthread_mutex_init(&lines.lock, NULL);
+    lines.nested = JP_OK;
+    CHECK(JP_LOG_ERROR == 1 && JP_LOG_INFO == 2 && JP_LOG_DEBUG == 3, "log levels");
+    CHECK(jp_set_log_callback(collect_line, &lines) == JP_OK, "set callback: %s", str_or(jp_last_error_message()));
+    jp_client *client = new_client();
+    CHECK(jp_provision(client, "admin", "https://log-threads.example.com", "premium", NULL, NULL) == JP_OK,
+          "provision with callback");
+    CHECK(jp_status(client, "log-threads.example.com", NULL) == JP_OK, "status with callback");
+    pthread_t threads[4];
+    for (int i = 0; i < 4; i++) pthread_create(&threads[i], NULL, status_thread, client);
+    for (int i = 0; i < 4; i++) pthread_join(threads[i], NULL);
+    jp_response *r = NULL;
+    jp_status(client, "nowhere-at-all.example.com", &r);
+    expect_error(r, JP_API_ERROR, "unknown_blog", "", "status of an unknown site");
+    jp_response_free(r);
+    pthread_mutex_lock(&lines.lock);
+    CHECK(lines.status_ok == 21, "status outcome lines: %d", lines.status_ok);
+    CHECK(lines.attempt_lines >= 21, "attempt lines: %d", lines.attempt_lines);
+    CHECK(lines.errors == 1, "error lines: %d", lines.errors);
+    CHECK(lines.max_level == JP_LOG_DEBUG, "max level %d", lines.max_level);
+    CHECK(lines.leaked == 0, "secret or token in %d lines", lines.leaked);
+    CHECK(lines.nested == JP_INVALID_ARGUMENT, "nested set: %u", lines.nested);
+    int seen = lines.count;
+    pthread_mutex_unlock(&lines.lock);
+
+    CHECK(jp_set_log_callback(NULL, NULL) == JP_OK, "remove callback");
+    CHECK(jp_last_error_message() == NULL, "last error after removal");
+    CHECK(jp_status(client, "log-threads.example.com", NULL) == JP_OK, "status without callback");
+    CHECK(lines.count == seen, "lines after removal: %d vs %d", lines.count, seen);
+    jp_client_free(client);
+    pthread_mutex_destroy(&lines.lock);
+}
+
 int main(int argc, char **argv) {
     if (argc != 4) {
         fprintf(stderr, "usage: %s SANDBOX_URL CA_PEM NOT_PEM\n", argv[0]);
@@ -599,6 +668,7 @@ int main(int argc, char **argv) {
     test_faults();
     test_threads();
     test_fork();
+    test_log_callback();
 
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

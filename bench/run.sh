@@ -166,8 +166,9 @@ FPM=$(find_fpm)
 
 TGT=${CARGO_TARGET_DIR:-$ROOT/target}
 if [ "$BUILD" = 1 ] && [ -z "${JETPACK_PARTNER_LIB:-}" ]; then
-  log "building the workspace (cargo build --release --workspace)"
-  (cd "$ROOT" && cargo build --release --workspace) >"$WORK/cargo.log" 2>&1 \
+  log "building the library and the sandbox (cargo build --release)"
+  (cd "$ROOT" && cargo build --release -p jetpack-partner --lib \
+     && cargo build --release -p jetpack-partner-sandbox --bin jetpack-partner-sandbox) >"$WORK/cargo.log" 2>&1 \
     || { tail -n 40 "$WORK/cargo.log" >&2; die "cargo build failed"; }
 fi
 LIB=${JETPACK_PARTNER_LIB:-$TGT/release/libjetpack_partner.so}
@@ -354,7 +355,7 @@ jq -n \
   --arg cores "$(nproc)" \
   --arg mem "$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)" \
   --arg os "$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")" \
-  --arg commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+  --arg commit "${BENCH_COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}" \
   --arg library "$(jq -r 'select(.series == "c" and .version) | .version' "$RESULTS" | head -n 1)" \
   --arg rustc "$(first_line rustc --version)" \
   --arg nginx "$(first_line "$NGINX" -v | sed 's/^nginx version: //')" \

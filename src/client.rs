@@ -15,7 +15,7 @@ use crate::reply::{interpret, is_token_refusal, unwrap_enveloped_reply, CHECK_ST
 use crate::retry::{delay_before_retry, Idempotence};
 use crate::secret::{redact, Secret};
 use crate::token::{parse_token_reply, token_request_form, TokenCache};
-use crate::transport::{Failure, FailureKind, HttpReply, HttpRequest, Method, Transport};
+use crate::transport::{Body, Failure, FailureKind, HttpReply, HttpRequest, Method, Transport};
 
 /// The server's reply to a successful call.
 #[derive(Clone, PartialEq)]
@@ -29,7 +29,13 @@ pub struct Reply {
 }
 
 /// Members of a reply that carry credentials: shown as `[redacted]` by `Debug`.
-const SECRET_MEMBERS: &[&str] = &["client_secret", "access_token", "ssh_pass", "ftp_pass"];
+const SECRET_MEMBERS: &[&str] = &[
+    "client_secret",
+    "access_token",
+    "oauth2_token",
+    "ssh_pass",
+    "ftp_pass",
+];
 
 fn redacted_copy(value: &Value) -> Value {
     match value {
@@ -77,6 +83,16 @@ impl fmt::Debug for Client {
     }
 }
 
+/// The token an operation's request carries.
+pub(crate) enum CallAuth {
+    /// The client's partner token, fetched on first use and renewed once when refused.
+    Partner,
+    /// A user token given by the caller.
+    User(Arc<Secret>),
+    /// None.
+    None,
+}
+
 /// One operation's HTTP request, before the token is added.
 pub(crate) struct Call {
     /// The operation's name, for log lines.
@@ -86,7 +102,57 @@ pub(crate) struct Call {
     pub path: String,
     /// Encoded query (without `?`), possibly empty.
     pub query: String,
-    pub form: Option<Zeroizing<String>>,
+    pub body: Option<Body>,
+    pub auth: CallAuth,
+    /// Whether repeating the request can do harm (default: GET is safe, other methods are not).
+    pub idempotence: Idempotence,
+    /// Values removed from error messages besides the partner secret and token (a user token, a
+    /// password, a code).
+    pub secrets: Vec<Arc<Secret>>,
+}
+
+impl Call {
+    /// A request with the partner token, no query and no body.
+    pub(crate) fn new(name: &'static str, method: Method, path: String) -> Call {
+        Call {
+            name,
+            method,
+            path,
+            query: String::new(),
+            body: None,
+            auth: CallAuth::Partner,
+            idempotence: match method {
+                Method::Get => Idempotence::Safe,
+                _ => Idempotence::Unsafe,
+            },
+            secrets: Vec::new(),
+        }
+    }
+
+    /// A form body.
+    pub(crate) fn form(mut self, form: Zeroizing<String>) -> Call {
+        self.body = Some(Body::Form(form));
+        self
+    }
+
+    pub(crate) fn auth(mut self, auth: CallAuth) -> Call {
+        if let CallAuth::User(token) = &auth {
+            self.secrets.push(token.clone());
+        }
+        self.auth = auth;
+        self
+    }
+
+    pub(crate) fn idempotence(mut self, idempotence: Idempotence) -> Call {
+        self.idempotence = idempotence;
+        self
+    }
+
+    /// A value to keep out of error messages.
+    pub(crate) fn redact(mut self, secret: Arc<Secret>) -> Call {
+        self.secrets.push(secret);
+        self
+    }
 }
 
 impl Client {
@@ -105,6 +171,11 @@ impl Client {
     /// The configuration the client was made with.
     pub fn config(&self) -> &ClientConfig {
         &self.config
+    }
+
+    /// The partner secret (the OAuth application's client secret).
+    pub(crate) fn partner_secret(&self) -> &Secret {
+        &self.settings.partner_secret
     }
 
     /// Runs one operation: token, attempts with retries, one token refresh when the token is refused.
@@ -137,10 +208,7 @@ impl Client {
     }
 
     fn run(&self, call: Call, deadline: Instant) -> Result<Reply, Error> {
-        let idempotence = match call.method {
-            Method::Get => Idempotence::Safe,
-            Method::Post => Idempotence::Unsafe,
-        };
+        let idempotence = call.idempotence;
         let enveloped = self.settings.http_envelope;
         let mut query = call.query.clone();
         if enveloped {
@@ -152,27 +220,36 @@ impl Client {
             url.push_str(&query);
         }
         let mut attempts = 0u32;
-        let mut token = self.token(None, deadline)?;
+        let mut token = match call.auth {
+            CallAuth::Partner => Some(self.token(None, deadline)?),
+            CallAuth::User(_) | CallAuth::None => None,
+        };
         let mut refreshed = false;
         let outcome = loop {
+            let bearer: Option<&Secret> = match &call.auth {
+                CallAuth::Partner => token.as_deref(),
+                CallAuth::User(user) => Some(user),
+                CallAuth::None => None,
+            };
             let request = HttpRequest {
                 method: call.method,
                 url: url.clone(),
-                bearer: Some(&token),
-                form: call.form.clone(),
+                bearer,
+                body: call.body.clone(),
             };
             let outcome = self.attempts(&request, idempotence, enveloped, deadline, &mut attempts);
-            match &outcome {
-                Ok(reply) if !refreshed && is_token_refusal(reply) => {
+            match (&outcome, &token) {
+                (Ok(reply), Some(refused)) if !refreshed && is_token_refusal(reply) => {
                     refreshed = true;
                     self.log(Level::Debug, || {
                         "the partner token was refused: asking for a new one, then repeating the call once"
                             .to_string()
                     });
-                    let refused = token.clone();
-                    token = self
-                        .token(Some(&refused), deadline)
-                        .map_err(|e| e.with_attempts(attempts))?;
+                    let refused = refused.clone();
+                    token = Some(
+                        self.token(Some(&refused), deadline)
+                            .map_err(|e| e.with_attempts(attempts))?,
+                    );
                 }
                 _ => break outcome,
             }
@@ -185,7 +262,13 @@ impl Client {
             }),
             Err(failure) => Err(failure_error(&failure, idempotence, &self.settings)),
         };
-        result.map_err(|e| self.scrub(e.with_attempts(attempts), Some(&token)))
+        result.map_err(|e| {
+            let mut secrets: Vec<&Secret> = call.secrets.iter().map(|s| &**s).collect();
+            if let Some(t) = &token {
+                secrets.push(t);
+            }
+            self.scrub(e.with_attempts(attempts), &secrets)
+        })
     }
 
     /// Writes a log line, with the partner secret and the tokens redacted.
@@ -211,7 +294,7 @@ impl Client {
     ) -> Result<Arc<Secret>, Error> {
         self.token
             .get_or_fetch(refused, || self.fetch_token(deadline))
-            .map_err(|e| self.scrub(e, None))
+            .map_err(|e| self.scrub(e, &[]))
     }
 
     fn fetch_token(&self, deadline: Instant) -> Result<Secret, Error> {
@@ -219,10 +302,10 @@ impl Client {
             method: Method::Post,
             url: format!("{}/oauth2/token", self.settings.api_base),
             bearer: None,
-            form: Some(token_request_form(
+            body: Some(Body::Form(token_request_form(
                 &self.settings.partner_id,
                 &self.settings.partner_secret,
-            )),
+            ))),
         };
         let mut attempts = 0;
         let outcome = self.attempts(&request, Idempotence::Safe, false, deadline, &mut attempts);
@@ -288,10 +371,7 @@ impl Client {
                     Some(d) => format!("retrying in {} ms", d.as_millis()),
                     None => "final".to_string(),
                 };
-                let method = match request.method {
-                    Method::Get => "GET",
-                    Method::Post => "POST",
-                };
+                let method = request.method.as_str();
                 let path = self.path_of(&request.url);
                 format!("{method} {path} attempt {tries}: {what} in {took} ms; {next}")
             });
@@ -311,12 +391,10 @@ impl Client {
     }
 
     /// Removes the partner secret and tokens from an error's message.
-    fn scrub(&self, error: Error, token: Option<&Arc<Secret>>) -> Error {
+    fn scrub(&self, error: Error, extra: &[&Secret]) -> Error {
         let current = self.token.current();
         let mut secrets = vec![self.settings.partner_secret.expose()];
-        if let Some(t) = token {
-            secrets.push(t.expose());
-        }
+        secrets.extend(extra.iter().map(|s| s.expose()));
         if let Some(t) = current.as_ref() {
             secrets.push(t.expose());
         }

@@ -112,6 +112,22 @@ impl Error {
         }))
     }
 
+    /// An error of `kind` with its own code (`state_mismatch`, `access_denied`), no HTTP status.
+    pub(crate) fn with_code(
+        kind: ErrorKind,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error(Box::new(Inner {
+            kind,
+            code: code.into(),
+            message: message.into(),
+            http_status: None,
+            attempts: 0,
+            body: None,
+        }))
+    }
+
     pub(crate) fn internal(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Internal, message)
     }

@@ -1,7 +1,11 @@
 //! Provision and cancel Jetpack plans through WordPress.com's hosting-partner API.
 //!
-//! A synchronous client: [`Client::provision`], [`Client::cancel`], [`Client::partner_key_new`] and
-//! [`Client::status`]. The partner token is asked for once and shared by every call and thread of a
+//! A synchronous client: [`Client::provision`], [`Client::cancel`], [`Client::partner_key_new`],
+//! [`Client::status`] and the rest of the partner API (status v1.2, upgrade paths, errors, key
+//! verification), reporting with a user token ([`Client::activations`], [`Client::activations_iter`],
+//! invoices), WordPress.com OAuth2 for users ([`oauth`], [`Client::exchange_code`],
+//! [`Client::token_info`]), the Licensing API ([`Client::license_issue`]...) and a generic request
+//! for any other endpoint ([`Client::request`]). The partner token is asked for once and shared by every call and thread of a
 //! client; transient failures are retried only when repeating cannot do harm; every failure has a
 //! stable [`Error::code`]. The same library is exposed to C (and PHP, Python) through `src/ffi`.
 //!
@@ -22,11 +26,15 @@ mod error;
 pub mod ffi;
 #[doc(hidden)]
 pub mod fuzzing;
+mod licensing;
 mod log;
+pub mod oauth;
 mod operations;
 mod options;
 mod punycode;
 mod reply;
+mod reporting;
+mod request;
 mod retry;
 mod secret;
 mod site;
@@ -42,6 +50,8 @@ pub use config::{
 pub use error::{Error, ErrorKind};
 pub use log::LogSink;
 pub use options::Options;
+pub use reporting::Activations;
+pub use request::{ApiRequest, Auth};
 pub use secret::Secret;
 pub use site::site_identifier;
 

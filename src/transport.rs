@@ -24,6 +24,44 @@ pub(crate) const USER_AGENT: &str = concat!("jetpack-partner/", env!("CARGO_PKG_
 pub(crate) enum Method {
     Get,
     Post,
+    Put,
+    Delete,
+}
+
+impl Method {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// A request body; zeroized when dropped (it can carry the partner secret, passwords or backup
+/// credentials).
+#[derive(Clone)]
+pub(crate) enum Body {
+    /// `application/x-www-form-urlencoded`.
+    Form(Zeroizing<String>),
+    /// `application/json`.
+    Json(Zeroizing<String>),
+}
+
+impl Body {
+    fn content_type(&self) -> &'static str {
+        match self {
+            Body::Form(_) => "application/x-www-form-urlencoded",
+            Body::Json(_) => "application/json",
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Body::Form(text) | Body::Json(text) => text.as_bytes(),
+        }
+    }
 }
 
 /// A request to send.
@@ -31,9 +69,8 @@ pub(crate) struct HttpRequest<'a> {
     pub method: Method,
     pub url: String,
     pub bearer: Option<&'a Secret>,
-    /// `application/x-www-form-urlencoded` body of a POST; zeroized when dropped (it can carry the
-    /// partner secret or backup credentials).
-    pub form: Option<Zeroizing<String>>,
+    /// The body of a POST, PUT or DELETE (none: an empty form body for POST and PUT).
+    pub body: Option<Body>,
 }
 
 /// A reply read whole (status, the headers the client uses, capped body).
@@ -120,11 +157,16 @@ impl Transport {
         let agent = self.agent();
         let connect = self.settings.connect_timeout.min(remaining);
         let max_bytes = self.settings.max_response_bytes;
+        let bearer = request.bearer.map(bearer_value);
         let result = match request.method {
-            Method::Get => {
-                let mut builder = agent.get(&request.url).header("Accept", "application/json");
-                if let Some(token) = request.bearer {
-                    builder = builder.header("Authorization", bearer_value(token).as_str());
+            Method::Get | Method::Delete if request.body.is_none() => {
+                let mut builder = match request.method {
+                    Method::Get => agent.get(&request.url),
+                    _ => agent.delete(&request.url),
+                }
+                .header("Accept", "application/json");
+                if let Some(value) = &bearer {
+                    builder = builder.header("Authorization", value.as_str());
                 }
                 builder
                     .config()
@@ -133,20 +175,27 @@ impl Transport {
                     .build()
                     .call()
             }
-            Method::Post => {
-                let mut builder = agent
-                    .post(&request.url)
-                    .header("Accept", "application/json");
-                if let Some(token) = request.bearer {
-                    builder = builder.header("Authorization", bearer_value(token).as_str());
+            method => {
+                let mut builder = match method {
+                    Method::Put => agent.put(&request.url),
+                    Method::Get => agent.get(&request.url).force_send_body(),
+                    Method::Delete => agent.delete(&request.url).force_send_body(),
+                    Method::Post => agent.post(&request.url),
                 }
-                let body: &[u8] = request.form.as_ref().map(|f| f.as_bytes()).unwrap_or(b"");
+                .header("Accept", "application/json");
+                if let Some(value) = &bearer {
+                    builder = builder.header("Authorization", value.as_str());
+                }
+                let (content_type, body): (&str, &[u8]) = match &request.body {
+                    Some(body) => (body.content_type(), body.bytes()),
+                    None => ("application/x-www-form-urlencoded", b""),
+                };
                 builder
                     .config()
                     .timeout_global(Some(remaining))
                     .timeout_connect(Some(connect))
                     .build()
-                    .content_type("application/x-www-form-urlencoded")
+                    .content_type(content_type)
                     .send(body)
             }
         };

@@ -30,15 +30,16 @@ impl Client {
         let mut form = Zeroizing::new(String::new());
         let mut query = String::new();
         options::encode("cancel", SPECS, options, &mut form, &mut query)?;
-        self.execute(Call {
-            name: "cancel",
-            method: Method::Post,
-            path: format!(
+        let mut call = Call::new(
+            "cancel",
+            Method::Post,
+            format!(
                 "/rest/v1.3/jpphp/{}/partner-cancel",
                 encode_path_segment(&identifier)
             ),
-            query,
-            form: Some(form),
-        })
+        )
+        .form(form);
+        call.query = query;
+        self.execute(call)
     }
 }

@@ -37,12 +37,13 @@ impl Client {
         append_pair(&mut form, "name", name);
         let mut query = String::new();
         options::encode("partner_key_new", SPECS, options, &mut form, &mut query)?;
-        self.execute(Call {
-            name: "partner_key_new",
-            method: Method::Post,
-            path: "/rest/v1.3/jpphp/partner-keys/new".to_string(),
-            query,
-            form: Some(form),
-        })
+        let mut call = Call::new(
+            "partner_key_new",
+            Method::Post,
+            "/rest/v1.3/jpphp/partner-keys/new".to_string(),
+        )
+        .form(form);
+        call.query = query;
+        self.execute(call)
     }
 }

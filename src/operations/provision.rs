@@ -86,12 +86,13 @@ impl Client {
                 "needs ssh_pass or ssh_private_key",
             ));
         }
-        self.execute(Call {
-            name: "provision",
-            method: Method::Post,
-            path: "/rest/v1.3/jpphp/provision".to_string(),
-            query,
-            form: Some(form),
-        })
+        let mut call = Call::new(
+            "provision",
+            Method::Post,
+            "/rest/v1.3/jpphp/provision".to_string(),
+        )
+        .form(form);
+        call.query = query;
+        self.execute(call)
     }
 }

@@ -11,15 +11,13 @@ impl Client {
     /// use it after `outcome_unknown` to learn whether a provision or cancel took effect.
     pub fn status(&self, site: &str) -> Result<Reply, Error> {
         let identifier = identifier_for_field("site", site)?;
-        self.execute(Call {
-            name: "status",
-            method: Method::Get,
-            path: format!(
+        self.execute(Call::new(
+            "status",
+            Method::Get,
+            format!(
                 "/rest/v1.4/jpphp/{}/status",
                 encode_path_segment(&identifier)
             ),
-            query: String::new(),
-            form: None,
-        })
+        ))
     }
 }

@@ -16,6 +16,7 @@ checked at import (:class:`LibraryLoadError` otherwise, a subclass of ``ImportEr
 from ._version import __version__
 from ._lib import LibraryLoadError, lib_path as library_path, library_version
 from ._client import Client, site_identifier
+from ._log import LOG_DEBUG, LOG_ERROR, LOG_INFO, log_to_logging, set_log_callback
 from .errors import (
     ApiError,
     Code,
@@ -37,6 +38,11 @@ __all__ = [
     "library_version",
     "Client",
     "site_identifier",
+    "set_log_callback",
+    "log_to_logging",
+    "LOG_ERROR",
+    "LOG_INFO",
+    "LOG_DEBUG",
     "Code",
     "JetpackError",
     "ApiError",

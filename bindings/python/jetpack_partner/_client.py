@@ -6,7 +6,6 @@ import ctypes
 import json
 import math
 import os
-import re
 import threading
 import weakref
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
@@ -44,8 +43,6 @@ _CODE_NAMES: Dict[int, str] = {
 
 _U32_MAX = 2**32 - 1
 _U64_MAX = 2**64 - 1
-
-_LAST_ERROR_RE = re.compile(r"^([a-z][a-z0-9_]*): (.*)$", re.S)
 
 
 def _invalid(name: str, what: str) -> InvalidArgument:
@@ -119,14 +116,13 @@ def _count(name: str, value: Any, limit: int) -> int:
 
 
 def _last_error(code: int, what: str) -> JetpackError:
-    """The exception for a failed jp_client_new / setter, from the thread's last error."""
+    """The exception for a failed call that reports through ``jp_last_error_message()``."""
     raw = lib.jp_last_error_message()
     text = raw.decode("utf-8", "replace") if raw else f"{what} failed"
     name = _CODE_NAMES.get(code, "internal")
-    # The library writes "<code>: <message>".
-    m = _LAST_ERROR_RE.match(text)
-    if m:
-        name, text = m.group(1), m.group(2)
+    # The message alone ("partner_id: must not be empty"); older libraries prefixed the code.
+    if text.startswith(name + ": "):
+        text = text[len(name) + 2 :]
     return error_class(code)(name, text, None, result=code)
 
 

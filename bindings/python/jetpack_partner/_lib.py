@@ -54,6 +54,9 @@ ResponsePtr = ctypes.POINTER(jp_response)
 _c_str = ctypes.c_char_p  # const char * (borrowed, copied by ctypes into bytes)
 _owned_str = ctypes.POINTER(ctypes.c_char)  # char * owned by the caller, freed with jp_string_free
 
+#: ``typedef void (*jp_log_fn)(uint32_t level, const char *line, void *user_data)``
+jp_log_fn = ctypes.CFUNCTYPE(None, ctypes.c_uint32, ctypes.c_char_p, ctypes.c_void_p)
+
 #: name -> (restype, argtypes) for every function of the C ABI.
 FUNCTIONS: Dict[str, Tuple[Any, List[Any]]] = {
     "jp_version": (_c_str, []),
@@ -84,6 +87,7 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Any]]] = {
     "jp_response_free": (None, [ResponsePtr]),
     "jp_string_free": (None, [_owned_str]),
     "jp_site_identifier": (jp_code, [_c_str, ctypes.POINTER(_owned_str)]),
+    "jp_set_log_callback": (jp_code, [jp_log_fn, ctypes.c_void_p]),
 }
 
 

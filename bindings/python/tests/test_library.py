@@ -43,6 +43,10 @@ def _ctype_of(c_type: str) -> Any:
     }
     if name == "void" and stars == 0:
         return None
+    if name == "void" and stars == 1:
+        return ctypes.c_void_p
+    if name == "jp_log_fn" and stars == 0:
+        return _lib.jp_log_fn
     if name in scalars and stars == 0:
         return scalars[name]
     if name == "char":

@@ -11,6 +11,7 @@
 //! (`-c=ID`, `-s=SECRET`, `-u=URL`, ...). An empty value (`--plan=`) means the flag
 //! was not given, as in the old scripts, which skipped empty variables.
 
+use crate::api_args::{self, ApiCall, Format};
 use serde_json::{Map, Number, Value};
 use std::ffi::OsString;
 use std::fmt;
@@ -26,14 +27,46 @@ pub enum Command {
     Cancel,
     PartnerKeyNew,
     Status,
+    StatusV12,
+    UpgradePaths,
+    Errors,
+    PartnerKeysVerify,
+    Activations,
+    ActivationsSummary,
+    Invoices,
+    UpcomingInvoice,
+    Partner,
+    TokenInfo,
+    Request,
+    License,
+    ProductFamilies,
+    LicensingPartner,
+    SiteConnection,
+    Login,
 }
 
 impl Command {
-    pub const ALL: [Command; 4] = [
+    pub const ALL: [Command; 20] = [
         Command::Provision,
         Command::Cancel,
         Command::PartnerKeyNew,
         Command::Status,
+        Command::StatusV12,
+        Command::UpgradePaths,
+        Command::Errors,
+        Command::PartnerKeysVerify,
+        Command::Activations,
+        Command::ActivationsSummary,
+        Command::Invoices,
+        Command::UpcomingInvoice,
+        Command::Partner,
+        Command::TokenInfo,
+        Command::Request,
+        Command::License,
+        Command::ProductFamilies,
+        Command::LicensingPartner,
+        Command::SiteConnection,
+        Command::Login,
     ];
 
     /// The name typed on the command line.
@@ -43,6 +76,22 @@ impl Command {
             Command::Cancel => "cancel",
             Command::PartnerKeyNew => "partner-key-new",
             Command::Status => "status",
+            Command::StatusV12 => "status-v12",
+            Command::UpgradePaths => "upgrade-paths",
+            Command::Errors => "errors",
+            Command::PartnerKeysVerify => "partner-keys-verify",
+            Command::Activations => "activations",
+            Command::ActivationsSummary => "activations-summary",
+            Command::Invoices => "invoices",
+            Command::UpcomingInvoice => "upcoming-invoice",
+            Command::Partner => "partner",
+            Command::TokenInfo => "token-info",
+            Command::Request => "request",
+            Command::License => "license",
+            Command::ProductFamilies => "product-families",
+            Command::LicensingPartner => "licensing-partner",
+            Command::SiteConnection => "site-connection",
+            Command::Login => "login",
         }
     }
 
@@ -52,12 +101,16 @@ impl Command {
         Command::ALL.into_iter().find(|c| c.name() == name)
     }
 
-    fn bit(self) -> u8 {
+    const fn bit(self) -> u32 {
+        1 << self as u32
+    }
+
+    /// The words that follow the command (`request METHOD PATH`, `license ACTION`).
+    fn operands(self) -> &'static [&'static str] {
         match self {
-            Command::Provision => P,
-            Command::Cancel => C,
-            Command::PartnerKeyNew => K,
-            Command::Status => S,
+            Command::Request => &["METHOD", "PATH"],
+            Command::License => &["ACTION"],
+            _ => &[],
         }
     }
 }
@@ -69,11 +122,29 @@ impl fmt::Display for Command {
 }
 
 // Which subcommands take a flag, as a bit set.
-const P: u8 = 1;
-const C: u8 = 2;
-const K: u8 = 4;
-const S: u8 = 8;
-const ALL: u8 = P | C | K | S;
+const P: u32 = Command::Provision.bit();
+const C: u32 = Command::Cancel.bit();
+const K: u32 = Command::PartnerKeyNew.bit();
+const S: u32 = Command::Status.bit();
+const S12: u32 = Command::StatusV12.bit();
+const UP: u32 = Command::UpgradePaths.bit();
+const ERR: u32 = Command::Errors.bit();
+const ACT: u32 = Command::Activations.bit();
+const SUM: u32 = Command::ActivationsSummary.bit();
+const INV: u32 = Command::Invoices.bit();
+const UPC: u32 = Command::UpcomingInvoice.bit();
+const PARTNER: u32 = Command::Partner.bit();
+const TOK: u32 = Command::TokenInfo.bit();
+const REQ: u32 = Command::Request.bit();
+const LIC: u32 = Command::License.bit();
+const LICP: u32 = Command::LicensingPartner.bit();
+const CONN: u32 = Command::SiteConnection.bit();
+const LOGIN: u32 = Command::Login.bit();
+const ALL: u32 = (1 << Command::ALL.len()) - 1;
+/// Commands that read a user token.
+const USER: u32 = ACT | SUM | INV | UPC | PARTNER | TOK | REQ | LICP;
+/// Commands that name a site with --url, --site or --blog_id.
+const SITE: u32 = C | S | S12 | UP | LIC;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -101,11 +172,11 @@ struct Flag {
     /// One-letter forms of the old scripts.
     short: Option<char>,
     kind: Kind,
-    commands: u8,
+    commands: u32,
     role: Role,
 }
 
-const fn flag(name: &'static str, kind: Kind, commands: u8) -> Flag {
+const fn flag(name: &'static str, kind: Kind, commands: u32) -> Flag {
     Flag {
         name,
         aliases: &[],
@@ -116,11 +187,27 @@ const fn flag(name: &'static str, kind: Kind, commands: u8) -> Flag {
     }
 }
 
-const fn short(name: &'static str, letter: char, kind: Kind, commands: u8) -> Flag {
+const fn short(name: &'static str, letter: char, kind: Kind, commands: u32) -> Flag {
     Flag {
         name,
         aliases: &[],
         short: Some(letter),
+        kind,
+        commands,
+        role: Role::Used,
+    }
+}
+
+const fn alias(
+    name: &'static str,
+    aliases: &'static [&'static str],
+    kind: Kind,
+    commands: u32,
+) -> Flag {
+    Flag {
+        name,
+        aliases,
+        short: None,
         kind,
         commands,
         role: Role::Used,
@@ -158,17 +245,20 @@ static FLAGS: &[Flag] = &[
     flag("proxy", Val, ALL),
     flag("ca_bundle", Val, ALL),
     flag("max_attempts", Val, ALL),
+    // Output. `request --json` is the request's body (below).
+    flag("json", Bool, ALL & !REQ),
+    flag("table", Bool, ACT | SUM | INV | UPC),
     // The site.
-    short("url", 'u', Val, P | C | S),
-    flag("site", Val, C | S),
-    flag("blog_id", Val, C | S),
+    short("url", 'u', Val, P | SITE | CONN),
+    flag("site", Val, SITE),
+    flag("blog_id", Val, SITE),
     // provision
     Flag {
         name: "user",
-        aliases: &["user_id"],
+        aliases: &["user_id", "local_user"],
         short: Some('i'),
         kind: Val,
-        commands: P,
+        commands: P | CONN,
         role: Role::Used,
     },
     short("plan", 'p', Val, P | C),
@@ -199,12 +289,54 @@ static FLAGS: &[Flag] = &[
     flag("allowed_premium_plans", Val, K),
     flag("allowed_professional_plans", Val, K),
     flag("notes", Val, K),
+    // status
+    alias("v1.2", &["v12"], Bool, S),
+    // errors
+    flag("verbose", Bool, ERR),
+    // User tokens (reporting, token-info, request, licensing-partner); login writes the file.
+    flag("user_token", Val, USER),
+    flag("token_file", Val, USER | LOGIN),
+    // Reporting.
+    alias(
+        "reporting_partner",
+        &["reporting_partner_id"],
+        Val,
+        ACT | INV | UPC,
+    ),
+    flag("key_id", Val, ACT | SUM | INV | UPC),
+    flag("page", Val, ACT),
+    flag("per_page", Val, ACT),
+    alias("plans", &["plan_filter"], Val, ACT),
+    flag("activated_after", Val, ACT),
+    flag("activated_before", Val, ACT),
+    flag("all", Bool, ACT),
+    flag("scale", Val, SUM),
+    // request
+    flag("query", Val, REQ),
+    flag("form", Val, REQ),
+    alias("json", &["body"], Val, REQ),
+    flag("auth", Val, REQ),
+    // license
+    flag("product", Val, LIC),
+    flag("license_key", Val, LIC),
+    flag("cancellation_email", Bool, LIC),
+    // login
+    flag("port", Val, LOGIN),
+    flag("wait", Val, LOGIN),
+    flag("open", Bool, LOGIN),
+    flag("print", Bool, LOGIN),
+    flag("scope", Val, LOGIN),
+    flag("blog", Val, LOGIN),
 ];
 
-fn find_long(key: &str) -> Option<&'static Flag> {
+/// The flag `key` names for `command`: the one that applies to it when several share the name.
+fn find_long(key: &str, command: Command) -> Option<&'static Flag> {
+    let named = |f: &&Flag| f.name == key || f.aliases.contains(&key);
     FLAGS
         .iter()
-        .find(|f| f.name == key || f.aliases.contains(&key))
+        .filter(named)
+        .find(|f| f.commands & command.bit() != 0)
+        .or_else(|| FLAGS.iter().find(named))
 }
 
 fn find_short(letter: char) -> Option<&'static Flag> {
@@ -260,6 +392,8 @@ pub enum Invocation {
 pub struct Raw {
     pub command: Command,
     values: Vec<(&'static str, String)>,
+    /// The words after the command that are not flags (`request GET /path`).
+    pub operands: Vec<String>,
     /// Flags accepted for compatibility and not used, in the order given (long spelling).
     pub ignored: Vec<&'static str>,
 }
@@ -273,6 +407,7 @@ impl fmt::Debug for Raw {
                 "flags",
                 &self.values.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
             )
+            .field("operands", &self.operands.len())
             .field("ignored", &self.ignored)
             .finish()
     }
@@ -289,12 +424,31 @@ impl Raw {
             .filter(|v| !v.is_empty())
     }
 
+    /// Every non-empty value given for a flag, in order.
+    pub fn get_all(&self, name: &str) -> Vec<&str> {
+        self.values
+            .iter()
+            .filter(|(k, v)| *k == name && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
     fn set(&mut self, name: &'static str, value: String) {
         self.values.push((name, value));
     }
 
-    fn given(&self, name: &str) -> bool {
+    pub fn given(&self, name: &str) -> bool {
         self.values.iter().any(|(k, _)| *k == name)
+    }
+
+    /// A switch's value: `None` when not given, an error naming it when not a boolean word.
+    pub fn switch(&self, name: &str) -> Result<Option<bool>, InvalidArgument> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => parse_bool(v)
+                .map(Some)
+                .ok_or_else(|| invalid(format!("{name}: expected true, false, 1 or 0, got '{v}'"))),
+        }
     }
 }
 
@@ -361,33 +515,50 @@ fn parse_strings(args: &[String]) -> Result<Invocation, UsageError> {
         }
     }
     let err = |m: String| UsageError::new(Some(command), m);
+    let operands = command.operands();
     let mut raw = Raw {
         command,
         values: Vec::new(),
+        operands: Vec::new(),
         ignored: Vec::new(),
     };
     let mut i = 0;
+    let mut after_dashes = false;
     while i < rest.len() {
         let arg = &rest[i];
         i += 1;
-        if arg == "--" {
-            if i < rest.len() {
+        if !after_dashes && arg == "--" {
+            if operands.is_empty() && i < rest.len() {
                 return Err(err(format!(
                     "unexpected argument {} after `--`: {command} takes only flags",
                     i + 2
                 )));
             }
-            break;
+            after_dashes = true;
+            continue;
+        }
+        let is_flag = !after_dashes && arg.starts_with('-') && arg != "-";
+        if !is_flag {
+            if raw.operands.len() < operands.len() {
+                raw.operands.push(arg.clone());
+                continue;
+            }
+            // Never echoed: a stray value may be a secret (`--partner_secret= abc`).
+            return Err(err(format!(
+                "unexpected argument {} (not a flag): give values as --flag=value",
+                i + 1
+            )));
         }
         let (flag, shown, inline) = if let Some(body) = arg.strip_prefix("--") {
             let (name, value) = split_value(body);
             let key = name.replace('-', "_");
             let shown = format!("--{name}");
-            match find_long(&key) {
+            match find_long(&key, command) {
                 Some(f) => (f, shown, value),
                 None => return Err(err(format!("unknown flag {shown} for {command}"))),
             }
-        } else if let Some(body) = arg.strip_prefix('-').filter(|b| !b.is_empty()) {
+        } else {
+            let body = &arg[1..];
             let (name, value) = split_value(body);
             let mut chars = name.chars();
             let letter = match (chars.next(), chars.next()) {
@@ -403,12 +574,6 @@ fn parse_strings(args: &[String]) -> Result<Invocation, UsageError> {
                 Some(f) => (f, shown, value),
                 None => return Err(err(format!("unknown flag {shown} for {command}"))),
             }
-        } else {
-            // Never echoed: a stray value may be a secret (`--partner_secret= abc`).
-            return Err(err(format!(
-                "unexpected argument {} (not a flag): give values as --flag=value",
-                i + 1
-            )));
         };
         if flag.commands & command.bit() == 0 {
             return Err(err(format!("{shown} does not apply to {command}")));
@@ -446,6 +611,10 @@ fn parse_strings(args: &[String]) -> Result<Invocation, UsageError> {
             }
         }
     }
+    if raw.operands.len() < operands.len() {
+        let missing = operands[raw.operands.len()..].join(" and ");
+        return Err(err(format!("{command} needs {missing}")));
+    }
     let site_flags: Vec<&str> = ["url", "site", "blog_id"]
         .into_iter()
         .filter(|n| raw.given(n))
@@ -456,6 +625,16 @@ fn parse_strings(args: &[String]) -> Result<Invocation, UsageError> {
             site_flags.join(" and --")
         )));
     }
+    for (a, b) in [
+        ("user_token", "token_file"),
+        ("json", "table"),
+        ("all", "page"),
+    ] {
+        if raw.given(a) && raw.given(b) {
+            return Err(err(format!("give --{a} or --{b}, not both")));
+        }
+    }
+    api_args::check(&raw).map_err(err)?;
     Ok(Invocation::Run(raw))
 }
 
@@ -473,9 +652,7 @@ fn flag_name_only(arg: &str) -> &str {
 
 fn unknown_command(name: &str) -> String {
     let shown: String = name.chars().take(40).collect();
-    format!(
-        "unknown command '{shown}' (commands: provision, cancel, partner-key-new, status, help)"
-    )
+    format!("unknown command '{shown}' (run 'jetpack-partner --help' for the list of commands)")
 }
 
 /// A secret string: never shown by `Debug`.
@@ -483,6 +660,10 @@ fn unknown_command(name: &str) -> String {
 pub struct Secret(String);
 
 impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -527,6 +708,8 @@ pub enum Call {
     Status {
         site: String,
     },
+    /// The calls added with the whole API (`status --v1.2`, reporting, licensing, login, ...).
+    Api(ApiCall),
 }
 
 impl fmt::Debug for Call {
@@ -557,6 +740,7 @@ impl fmt::Debug for Call {
                 .field("options", &keys(options))
                 .finish(),
             Call::Status { site } => f.debug_struct("Status").field("site", site).finish(),
+            Call::Api(call) => call.fmt(f),
         }
     }
 }
@@ -566,6 +750,8 @@ impl fmt::Debug for Call {
 pub struct Plan {
     pub settings: Settings,
     pub call: Call,
+    /// How a success is printed.
+    pub format: Format,
 }
 
 /// A value the library would refuse, found before any request: `invalid_argument`, exit 1.
@@ -585,7 +771,7 @@ pub const ENV_API_BASE: &str = "JETPACK_PARTNER_API_BASE";
 /// The old scripts' way to point at another API host (host name only, HTTPS).
 pub const ENV_OLD_API_HOST: &str = "JETPACK_START_API_HOST";
 
-fn invalid(message: impl Into<String>) -> InvalidArgument {
+pub fn invalid(message: impl Into<String>) -> InvalidArgument {
     InvalidArgument(message.into())
 }
 
@@ -697,18 +883,32 @@ pub fn resolve(raw: &Raw, env: impl Fn(&str) -> Option<String>) -> Result<Plan, 
             put_str(raw, &mut options, "notes");
             Call::PartnerKeyNew { name, options }
         }
+        Command::Status if raw.switch("v1.2")? == Some(true) => {
+            Call::Api(api_args::resolve(raw, &env, &settings.partner_id)?)
+        }
         Command::Status => Call::Status { site: site(raw)? },
+        _ => Call::Api(api_args::resolve(raw, &env, &settings.partner_id)?),
     };
-    Ok(Plan { settings, call })
+    let format = api_args::format(raw)?;
+    Ok(Plan {
+        settings,
+        call,
+        format,
+    })
 }
 
-fn required(raw: &Raw, flag: &str, field: &str, example: &str) -> Result<String, InvalidArgument> {
+pub fn required(
+    raw: &Raw,
+    flag: &str,
+    field: &str,
+    example: &str,
+) -> Result<String, InvalidArgument> {
     raw.get(flag)
         .map(str::to_owned)
         .ok_or_else(|| invalid(format!("{field}: missing; pass {example}")))
 }
 
-fn site(raw: &Raw) -> Result<String, InvalidArgument> {
+pub fn site(raw: &Raw) -> Result<String, InvalidArgument> {
     if let Some(id) = raw.get("blog_id") {
         if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
             return Err(invalid(format!(
@@ -725,7 +925,7 @@ fn site(raw: &Raw) -> Result<String, InvalidArgument> {
         })
 }
 
-fn seconds(raw: &Raw, name: &str) -> Result<Option<Duration>, InvalidArgument> {
+pub fn seconds(raw: &Raw, name: &str) -> Result<Option<Duration>, InvalidArgument> {
     let Some(v) = raw.get(name) else {
         return Ok(None);
     };
@@ -753,7 +953,7 @@ pub fn parse_bool(v: &str) -> Option<bool> {
     }
 }
 
-fn put_bool(raw: &Raw, options: &mut Options, name: &str) -> Result<(), InvalidArgument> {
+pub fn put_bool(raw: &Raw, options: &mut Options, name: &str) -> Result<(), InvalidArgument> {
     if let Some(v) = raw.get(name) {
         let b = parse_bool(v)
             .ok_or_else(|| invalid(format!("{name}: expected true, false, 1 or 0, got '{v}'")))?;
@@ -762,7 +962,7 @@ fn put_bool(raw: &Raw, options: &mut Options, name: &str) -> Result<(), InvalidA
     Ok(())
 }
 
-fn put_int(raw: &Raw, options: &mut Options, name: &str) -> Result<(), InvalidArgument> {
+pub fn put_int(raw: &Raw, options: &mut Options, name: &str) -> Result<(), InvalidArgument> {
     if let Some(v) = raw.get(name) {
         let n = v.parse::<u64>().map_err(|_| {
             invalid(format!(
@@ -774,7 +974,7 @@ fn put_int(raw: &Raw, options: &mut Options, name: &str) -> Result<(), InvalidAr
     Ok(())
 }
 
-fn put_str(raw: &Raw, options: &mut Options, name: &str) {
+pub fn put_str(raw: &Raw, options: &mut Options, name: &str) {
     if let Some(v) = raw.get(name) {
         options.insert(name.to_owned(), Value::String(v.to_owned()));
     }

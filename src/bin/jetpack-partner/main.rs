@@ -4,12 +4,18 @@
 //! Exit status: 0 success (the server's JSON on stdout), 1 failure (the error JSON on
 //! stdout), 2 bad command line (usage on stderr).
 
+mod api;
+mod api_args;
 mod args;
 mod help;
+mod loopback;
 mod output;
+mod progress;
+mod table;
 
+use api::Failure;
 use args::{Call, Invocation, Plan, Settings};
-use jetpack_partner::{Client, ClientConfig, Error, Reply};
+use jetpack_partner::{Client, ClientConfig, Error};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -42,15 +48,21 @@ fn main() -> ExitCode {
                     ExitCode::from(EXIT_FAILURE),
                 ),
                 Ok(plan) => {
-                    let secret = plan.settings.partner_secret.expose().to_owned();
-                    let (line, code) = match execute(plan) {
-                        Ok(reply) => (output::success(&reply.body), ExitCode::SUCCESS),
-                        Err(e) => (
-                            output::failure(e.code(), e.message(), e.http_status(), Some(&secret)),
+                    // Masked in failure messages (defence in depth: the library never puts them there).
+                    let mut secrets = vec![plan.settings.partner_secret.expose().to_owned()];
+                    if let Call::Api(call) = &plan.call {
+                        if let Some(token) = call.user_token() {
+                            secrets.push(token.expose().to_owned());
+                        }
+                    }
+                    let (text, code) = match execute(plan) {
+                        Ok(text) => (text, ExitCode::SUCCESS),
+                        Err(f) => (
+                            output::failure_masked(&f.code, &f.message, f.http_status, &secrets),
                             ExitCode::from(EXIT_FAILURE),
                         ),
                     };
-                    print(&line, code)
+                    print(&text, code)
                 }
             }
         }
@@ -89,9 +101,15 @@ fn client(settings: Settings) -> Result<Client, Error> {
     Client::new(cfg)
 }
 
-fn execute(plan: Plan) -> Result<Reply, Error> {
+fn execute(plan: Plan) -> Result<String, Failure> {
+    let partner_id = plan.settings.partner_id.clone();
+    let api_base = plan
+        .settings
+        .api_base
+        .clone()
+        .unwrap_or_else(|| jetpack_partner::DEFAULT_API_BASE.to_owned());
     let client = client(plan.settings)?;
-    match plan.call {
+    let reply = match plan.call {
         Call::Provision {
             user,
             siteurl,
@@ -101,5 +119,7 @@ fn execute(plan: Plan) -> Result<Reply, Error> {
         Call::Cancel { site, options } => client.cancel(&site, &options),
         Call::PartnerKeyNew { name, options } => client.partner_key_new(&name, &options),
         Call::Status { site } => client.status(&site),
-    }
+        Call::Api(call) => return api::execute(&client, call, plan.format, &partner_id, &api_base),
+    }?;
+    Ok(output::success(&reply.body))
 }

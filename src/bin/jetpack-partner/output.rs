@@ -19,10 +19,23 @@ pub fn failure(
     http_status: Option<u16>,
     secret: Option<&str>,
 ) -> String {
-    let message = match secret {
-        Some(s) if !s.is_empty() && message.contains(s) => message.replace(s, "[redacted]"),
-        _ => message.to_owned(),
-    };
+    let secrets: Vec<String> = secret.map(str::to_owned).into_iter().collect();
+    failure_masked(code, message, http_status, &secrets)
+}
+
+/// [`failure`] masking every one of `secrets` (partner secret, user token).
+pub fn failure_masked(
+    code: &str,
+    message: &str,
+    http_status: Option<u16>,
+    secrets: &[String],
+) -> String {
+    let mut message = message.to_owned();
+    for s in secrets {
+        if !s.is_empty() && message.contains(s.as_str()) {
+            message = message.replace(s.as_str(), "[redacted]");
+        }
+    }
     let mut obj = Map::new();
     obj.insert("success".into(), Value::Bool(false));
     obj.insert("error_code".into(), Value::String(code.to_owned()));

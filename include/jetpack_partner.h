@@ -148,6 +148,355 @@ extern "C" {
 const char *jp_version(void);
 
 /**
+ * Sends any request to the API, for endpoints the library has no function for.
+ *
+ * `request_json` is a JSON object: `"method"` (`"GET"`, `"POST"`, `"PUT"` or `"DELETE"`; required),
+ * `"path"` (below the API base, starting with `/`, e.g. `"/rest/v1/me"`; required), `"query"` (an
+ * object of strings, numbers, booleans or arrays; arrays are sent as `name[]=item`), either `"form"`
+ * (an object, sent `application/x-www-form-urlencoded`) or `"json"` (any JSON, sent as the body),
+ * and the token: `"user_token"` (a WordPress.com user token) or `"auth"`: `"partner"` (the client's
+ * partner token, the default), `"user"` (with `"user_token"`) or `"none"`. Unknown members give
+ * `JP_INVALID_ARGUMENT` naming them.
+ *
+ * Returns the result code; when `out` is not NULL, `*out` receives a new `jp_response` on every
+ * return (release it with `jp_response_free`); its JSON is the server's reply. `GET` requests are
+ * retried on transient failures, other methods only when the request provably never reached the
+ * server. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `request_json` is NULL or NUL-terminated; `out` is NULL or
+ * writable.
+ */
+jp_code jp_request(const jp_client *client,
+                   const char *request_json,
+                   jp_response **out);
+
+/**
+ * The older (v1.2) status of `site` (a site URL, `::` identifier or blog ID): `{plan,
+ * is_partner_plan, is_provisioned_by_calling_partner, is_connected, has_pending_plan}`. Safe to
+ * repeat.
+ *
+ * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `site` is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+jp_code jp_status_v12(const jp_client *client, const char *site, jp_response **out);
+
+/**
+ * The slugs each product family of `site` (a site URL, `::` identifier or blog ID) can move to:
+ * `{"plans": [...], "backup": [...], ...}`. Safe to repeat.
+ *
+ * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `site` is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+jp_code jp_upgrade_paths(const jp_client *client, const char *site, jp_response **out);
+
+/**
+ * The error codes of the partner API: `{"errors": {code: message}}`, or with `verbose`
+ * `{"errors": {code: {"message", "http_status"}}}`. Sends no token.
+ *
+ * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `out` is NULL or writable.
+ */
+jp_code jp_errors(const jp_client *client, bool verbose, jp_response **out);
+
+/**
+ * Checks the client's own credentials as a partner key: `{"success": true, "id", "name",
+ * "client_id"}`, or the token or key error (`JP_TOKEN_ERROR`, `partner_key_disabled`...).
+ *
+ * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `out` is NULL or writable.
+ */
+jp_code jp_partner_keys_verify(const jp_client *client, jp_response **out);
+
+/**
+ * One page of the activations of a partner key: `{"total", "page", "per_page", "activations":
+ * [...]}`, newest first. `user_token` is a WordPress.com token of the partner's user (see the
+ * `jp_oauth_*` functions); `partner_id` and `key_id` are the IDs `jp_partner_details` lists.
+ *
+ * `options_json`: NULL or a JSON object of `page` (from 1), `per_page` (1-100, default 20), `plans`
+ * (a slug or product ID, or an array of them), `activated_after`, `activated_before`
+ * (`"YYYY-MM-DD"`, `"YYYY-MM-DD HH:MM:SS"` or a Unix time). To read every activation, ask for page
+ * 1, 2, ... until `page * per_page >= total` or a page comes back empty.
+ *
+ * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or
+ * writable.
+ */
+jp_code jp_activations(const jp_client *client,
+                       const char *user_token,
+                       const char *partner_id,
+                       const char *key_id,
+                       const char *options_json,
+                       jp_response **out);
+
+/**
+ * Activations counted per period: `[{"date", "new", "total"}]`.
+ *
+ * `options_json`: NULL or a JSON object of `key_id` (one key; default every key of the partner) and
+ * `scale` (`"day"`, `"month"` (default) or `"year"`).
+ *
+ * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or
+ * writable.
+ */
+jp_code jp_activations_summary(const jp_client *client,
+                               const char *user_token,
+                               const char *options_json,
+                               jp_response **out);
+
+/**
+ * The past invoices of a partner key: `{"invoices": [...]}`.
+ *
+ * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or
+ * writable.
+ */
+jp_code jp_invoices(const jp_client *client,
+                    const char *user_token,
+                    const char *partner_id,
+                    const char *key_id,
+                    jp_response **out);
+
+/**
+ * The invoice of the current period of a partner key: `{"id", "status": "upcoming", "currency",
+ * "period_start", "period_end", "lines": [...], "total"}`.
+ *
+ * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or
+ * writable.
+ */
+jp_code jp_upcoming_invoice(const jp_client *client,
+                            const char *user_token,
+                            const char *partner_id,
+                            const char *key_id,
+                            jp_response **out);
+
+/**
+ * The partner of a user token and its keys: `{"id", "name", "slug", "keys": [{"id", "name",
+ * "client_id", ...}]}`.
+ *
+ * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `user_token` is NULL or NUL-terminated; `out` is NULL or
+ * writable.
+ */
+jp_code jp_partner_details(const jp_client *client, const char *user_token, jp_response **out);
+
+/**
+ * Builds the WordPress.com authorize URL for the client's application (its partner ID is the
+ * `client_id`, its API base the host), to open in the user's browser. No network access.
+ *
+ * `options_json`: a JSON object of `redirect_uri` (required: an absolute http(s) URL registered for
+ * the application), `response_type` (`"code"`, the default, or `"token"`), `blog` (a blog ID or
+ * site URL), `scope` (`"global"` or `"auth"`) and `state` (default: 128 random bits from the
+ * operating system, hex-encoded).
+ *
+ * On `JP_OK`, `*url_out` and `*state_out` receive new strings owned by the caller: release each with
+ * `jp_string_free`; keep the state for `jp_oauth_parse_redirect`. On failure both are set to NULL
+ * and `jp_last_error_message()` tells why. Thread safety: any thread.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `options_json` is NULL or NUL-terminated; `url_out` and
+ * `state_out` are NULL or writable.
+ */
+jp_code jp_oauth_authorize_url(const jp_client *client,
+                               const char *options_json,
+                               char **url_out,
+                               char **state_out);
+
+/**
+ * Reads the redirect the authorize page sent the browser to (the whole URL as received) and checks
+ * its `state` against `expected_state` (from `jp_oauth_authorize_url`). No network access; no client
+ * needed.
+ *
+ * On success the response's JSON is `{"code": "..."}` (code flow: give it to
+ * `jp_oauth_exchange_code`) or `{"access_token", "expires_in", "token_type", "site_id"}` (implicit
+ * flow; `expires_in` and `site_id` null when absent); its HTTP status and attempts are 0. Errors:
+ * `state_mismatch` (`JP_INVALID_ARGUMENT`: the state is missing or differs, the redirect may be
+ * forged), `access_denied` (`JP_API_ERROR`: the user refused; other `error=` values of the redirect
+ * come as their own codes), `invalid_argument`.
+ *
+ * Returns the result code; `out` as for `jp_request` (the JSON holds a token: treat it as a
+ * secret). Thread safety: any thread.
+ *
+ * # Safety
+ * Each string is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+jp_code jp_oauth_parse_redirect(const char *redirect_url,
+                                const char *expected_state,
+                                jp_response **out);
+
+/**
+ * Exchanges an authorization code for the user's token: `{"access_token", "blog_id", "blog_url",
+ * "token_type"}`. `redirect_uri` must be the one given to `jp_oauth_authorize_url`. Codes are
+ * single use.
+ *
+ * Returns the result code; `out` as for `jp_request` (the JSON holds the token). Thread safety: as
+ * `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or
+ * writable.
+ */
+jp_code jp_oauth_exchange_code(const jp_client *client,
+                               const char *code,
+                               const char *redirect_uri,
+                               jp_response **out);
+
+/**
+ * The password grant, for the application owner's own testing: the token of the WordPress.com user
+ * `username` (`{"access_token", ...}`). The password is not kept.
+ *
+ * Returns the result code; `out` as for `jp_request` (the JSON holds the token). Thread safety: as
+ * `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or
+ * writable.
+ */
+jp_code jp_oauth_password_grant(const jp_client *client,
+                                const char *username,
+                                const char *password,
+                                jp_response **out);
+
+/**
+ * Validates a user token for the client's application: `{"client_id", "user_id", "blog_id",
+ * "scope"}`. A token that is unknown, revoked or issued to another application gives
+ * `JP_API_ERROR` with the code `invalid_token`.
+ *
+ * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `token` is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+jp_code jp_oauth_token_info(const jp_client *client, const char *token, jp_response **out);
+
+/**
+ * Issues a license of the Licensing API for `product` (a product slug such as
+ * `"jetpack-backup-daily"`): `{"license_id", "license_key", "product", "product_id", "issued_at",
+ * "attached_at", "revoked_at", "blog_id", "siteurl"}`. Not repeated after the request may have
+ * been received.
+ *
+ * Licensing errors come as `JP_API_ERROR` with the API's own code (`invalid_product`,
+ * `license_not_found`, ...). Returns the result code; `out` as for `jp_request`. Thread safety: as
+ * `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `product` is NULL or NUL-terminated; `out` is NULL or
+ * writable.
+ */
+jp_code jp_license_issue(const jp_client *client, const char *product, jp_response **out);
+
+/**
+ * The license with the key `license_key`.
+ *
+ * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `license_key` is NULL or NUL-terminated; `out` is NULL or
+ * writable.
+ */
+jp_code jp_license_status(const jp_client *client, const char *license_key, jp_response **out);
+
+/**
+ * Revokes a license; the JSON is the license with `revoked_at` set (`license_revoked` the second
+ * time).
+ *
+ * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `license_key` is NULL or NUL-terminated; `out` is NULL or
+ * writable.
+ */
+jp_code jp_license_revoke(const jp_client *client, const char *license_key, jp_response **out);
+
+/**
+ * Attaches a license to `site` (a site URL, `::` identifier or blog ID of a connected site).
+ *
+ * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or
+ * writable.
+ */
+jp_code jp_license_attach(const jp_client *client,
+                          const char *license_key,
+                          const char *site,
+                          jp_response **out);
+
+/**
+ * Detaches a license from its site.
+ *
+ * `options_json`: NULL or a JSON object of `cancellation_email` (boolean: whether the site owner is
+ * told; absent: the server's default).
+ *
+ * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or
+ * writable.
+ */
+jp_code jp_license_detach(const jp_client *client,
+                          const char *license_key,
+                          const char *options_json,
+                          jp_response **out);
+
+/**
+ * The product families of the Licensing API and their products: `[{"name", "slug", "products":
+ * [{"name", "slug", "product_id"}]}]`.
+ *
+ * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `out` is NULL or writable.
+ */
+jp_code jp_product_families(const jp_client *client, jp_response **out);
+
+/**
+ * The licensing partner of a user token and its keys: `{"id", "name", "slug", "keys": [{"id",
+ * "name", "oauth2_token", "disabled_on"}]}` (each `oauth2_token` is a credential).
+ *
+ * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `user_token` is NULL or NUL-terminated; `out` is NULL or
+ * writable.
+ */
+jp_code jp_licensing_partner(const jp_client *client, const char *user_token, jp_response **out);
+
+/**
+ * Connects the site at `url` for `local_user` (the WordPress user): `{"code": "success" |
+ * "already_connected", "blog_id"}`. Safe to repeat, so retried on transient failures.
+ *
+ * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or
+ * writable.
+ */
+jp_code jp_site_connection(const jp_client *client,
+                           const char *url,
+                           const char *local_user,
+                           jp_response **out);
+
+/**
  * Creates a client for the partner credentials `partner_id` / `partner_secret`, with the default
  * settings: API base `https://public-api.wordpress.com`, 60 s overall and 10 s connect time limits,
  * 3 attempts, 1 MiB reply limit, no proxy, the system's CA store. No connection is made and no
@@ -263,8 +612,8 @@ jp_code jp_client_set_max_attempts(jp_client *client, uint32_t attempts);
 jp_code jp_client_set_max_response_bytes(jp_client *client, uint64_t bytes);
 
 /**
- * Why the last failed `jp_client_new`, `jp_client_set_*` or `jp_site_identifier` call of this thread
- * failed, or NULL if the last such call succeeded or none was made. The text is the message alone, as
+ * Why the last failed `jp_client_new`, `jp_client_set_*`, `jp_site_identifier`,
+ * `jp_oauth_authorize_url` or `jp_set_log_callback` call of this thread failed, or NULL if the last such call succeeded or none was made. The text is the message alone, as
  * `jp_response_error_message` gives it: for `JP_INVALID_ARGUMENT` it starts with the argument's name
  * (`"partner_id: must not be empty"`); the function's return code tells the kind of failure.
  *

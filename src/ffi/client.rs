@@ -312,8 +312,8 @@ pub unsafe extern "C" fn jp_client_set_max_response_bytes(
     })
 }
 
-/// Why the last failed `jp_client_new`, `jp_client_set_*` or `jp_site_identifier` call of this thread
-/// failed, or NULL if the last such call succeeded or none was made. The text is the message alone, as
+/// Why the last failed `jp_client_new`, `jp_client_set_*`, `jp_site_identifier`,
+/// `jp_oauth_authorize_url` or `jp_set_log_callback` call of this thread failed, or NULL if the last such call succeeded or none was made. The text is the message alone, as
 /// `jp_response_error_message` gives it: for `JP_INVALID_ARGUMENT` it starts with the argument's name
 /// (`"partner_id: must not be empty"`); the function's return code tells the kind of failure.
 ///

@@ -6,6 +6,7 @@
 
 #![allow(unsafe_code, non_camel_case_types)]
 
+mod api;
 mod args;
 mod client;
 mod log;

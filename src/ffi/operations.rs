@@ -14,7 +14,7 @@ use crate::error::Error;
 ///
 /// # Safety
 /// `client` is NULL or a live client.
-unsafe fn client_ref<'a>(client: *const jp_client) -> Result<&'a jp_client, Error> {
+pub(super) unsafe fn client_ref<'a>(client: *const jp_client) -> Result<&'a jp_client, Error> {
     // SAFETY: NULL or live per the contract.
     unsafe { client.as_ref() }.ok_or_else(|| Error::invalid_argument("client", "must not be NULL"))
 }
@@ -23,7 +23,7 @@ unsafe fn client_ref<'a>(client: *const jp_client) -> Result<&'a jp_client, Erro
 ///
 /// # Safety
 /// `out` is NULL or writable.
-unsafe fn panicked(out: *mut *mut jp_response) -> jp_code {
+pub(super) unsafe fn panicked(out: *mut *mut jp_response) -> jp_code {
     let error = Error::internal("unexpected panic inside jetpack-partner");
     // SAFETY: forwarded contract.
     unsafe { deliver(out, Err(error)) }

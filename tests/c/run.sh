@@ -107,7 +107,9 @@ fi
 echo "not a certificate" >"$BUILD/not.pem"
 
 # 6. A fresh sandbox on a free loopback port, stopped on exit.
-"$SANDBOX" --listen 127.0.0.1:0 >"$BUILD/sandbox.out" 2>"$BUILD/sandbox.err" &
+# The demo partner, and a second one for the calls that must refuse another application's token.
+"$SANDBOX" --listen 127.0.0.1:0 --partner 12345:sandbox-demo-secret --partner 67890:other-partner-secret \
+    >"$BUILD/sandbox.out" 2>"$BUILD/sandbox.err" &
 SANDBOX_PID=$!
 trap 'kill "$SANDBOX_PID" 2>/dev/null; wait "$SANDBOX_PID" 2>/dev/null' EXIT
 URL=

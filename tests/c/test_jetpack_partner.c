@@ -4,7 +4,7 @@
  *   test_jetpack_partner SANDBOX_URL CA_PEM NOT_PEM
  *
  * SANDBOX_URL is http://127.0.0.1:PORT of a jetpack-partner-sandbox with the demo partner
- * (12345 / sandbox-demo-secret); CA_PEM a PEM certificate file; NOT_PEM a file that is not PEM.
+ * (12345 / sandbox-demo-secret) and a second partner (67890 / other-partner-secret); CA_PEM a PEM certificate file; NOT_PEM a file that is not PEM.
  * Prints each failure, then "N passed, M failed"; exits 0 only when nothing failed.
  * Run under valgrind by tests/c/run.sh.
  */
@@ -578,6 +578,516 @@ static void test_fork(void) {
     jp_client_free(client);
 }
 
+/* ---- the whole partner API (issue 6): generic request, partner endpoints, reporting, OAuth, licensing ---- */
+
+#define USER_LOGIN "partner-12345"
+#define USER_PASSWORD "sandbox-demo-password"
+#define OTHER_ID "67890"
+#define OTHER_SECRET "other-partner-secret"
+#define REDIRECT "http://127.0.0.1:9/callback"
+
+/* The string value of the first "key":"..." in a JSON text (no escapes in the value), malloc'd; NULL if
+   absent. */
+static char *json_string(const char *json, const char *key) {
+    char pattern[96];
+    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+    const char *at = json ? strstr(json, pattern) : NULL;
+    if (at == NULL) return NULL;
+    at += strlen(pattern);
+    const char *end = strchr(at, '"');
+    return end ? strndup(at, (size_t)(end - at)) : NULL;
+}
+
+/* The number of the first "key":N in a JSON text; -1 if absent. */
+static long json_number(const char *json, const char *key) {
+    char pattern[96];
+    snprintf(pattern, sizeof pattern, "\"%s\":", key);
+    const char *at = json ? strstr(json, pattern) : NULL;
+    return at ? strtol(at + strlen(pattern), NULL, 10) : -1;
+}
+
+static int count_of(const char *text, const char *needle) {
+    int n = 0;
+    for (const char *at = text; at && (at = strstr(at, needle)) != NULL; at += strlen(needle)) n++;
+    return n;
+}
+
+/* Checks that a call refused an argument before any request: JP_INVALID_ARGUMENT, a response whose
+   message starts with `prefix`. Frees the response. */
+static void expect_refused(jp_code code, jp_response *r, const char *prefix, const char *what) {
+    CHECK(code == JP_INVALID_ARGUMENT, "%s: code %u", what, code);
+    expect_error(r, JP_INVALID_ARGUMENT, "invalid_argument", prefix, what);
+    jp_response_free(r);
+}
+
+/* Runs `call` (which writes the response to r), then checks it with expect_refused. */
+#define REFUSED(call, prefix, what)                  \
+    do {                                             \
+        r = NULL;                                    \
+        jp_code refused_code_ = (call);              \
+        expect_refused(refused_code_, r, prefix, what); \
+    } while (0)
+
+/* The Location header of a GET to the sandbox (path and query of `url`), malloc'd; NULL on failure. */
+static char *location_of(const char *url) {
+    const char *path = strchr(url + strlen("http://"), '/');
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0 || path == NULL) return NULL;
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)sandbox_port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+        close(fd);
+        return NULL;
+    }
+    char head[4096];
+    int n = snprintf(head, sizeof head, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
+    if (n <= 0 || (size_t)n >= sizeof head || write(fd, head, (size_t)n) != n) {
+        close(fd);
+        return NULL;
+    }
+    char reply[8192];
+    size_t len = 0;
+    ssize_t got;
+    while (len + 1 < sizeof reply && (got = read(fd, reply + len, sizeof reply - len - 1)) > 0) len += (size_t)got;
+    close(fd);
+    reply[len] = '\0';
+    char *at = strstr(reply, "\r\nlocation: ");
+    if (at == NULL) at = strstr(reply, "\r\nLocation: ");
+    if (at == NULL) return NULL;
+    at += strlen("\r\nlocation: ");
+    char *end = strstr(at, "\r\n");
+    return end ? strndup(at, (size_t)(end - at)) : NULL;
+}
+
+static jp_client *client_for(const char *id, const char *secret) {
+    jp_client *client = NULL;
+    CHECK(jp_client_new(id, secret, &client) == JP_OK, "client for %s", id);
+    CHECK(jp_client_set_api_base(client, sandbox_url) == JP_OK, "api base");
+    return client;
+}
+
+/* A user token of the client's partner user, malloc'd. */
+static char *user_token_of(jp_client *client, const char *login) {
+    jp_response *r = NULL;
+    jp_code code = jp_oauth_password_grant(client, login, USER_PASSWORD, &r);
+    CHECK(code == JP_OK, "password grant for %s: %s", login, str_or(jp_response_error_message(r)));
+    char *token = json_string(jp_response_json(r), "access_token");
+    CHECK(token != NULL && strlen(token) > 10, "token in %s", str_or(jp_response_json(r)));
+    jp_response_free(r);
+    return token ? token : strdup("missing");
+}
+
+static void test_api_null_arguments(void) {
+    jp_response *r = NULL;
+    const char *c = "client: must not be NULL";
+    REFUSED(jp_request(NULL, "{}", &r), c, "request");
+    REFUSED(jp_status_v12(NULL, "a.example.com", &r), c, "status_v12");
+    REFUSED(jp_upgrade_paths(NULL, "a.example.com", &r), c, "upgrade_paths");
+    REFUSED(jp_errors(NULL, false, &r), c, "errors");
+    REFUSED(jp_partner_keys_verify(NULL, &r), c, "partner_keys_verify");
+    REFUSED(jp_activations(NULL, "t", "1", "2", NULL, &r), c, "activations");
+    REFUSED(jp_activations_summary(NULL, "t", NULL, &r), c, "activations_summary");
+    REFUSED(jp_invoices(NULL, "t", "1", "2", &r), c, "invoices");
+    REFUSED(jp_upcoming_invoice(NULL, "t", "1", "2", &r), c, "upcoming_invoice");
+    REFUSED(jp_partner_details(NULL, "t", &r), c, "partner_details");
+    REFUSED(jp_oauth_exchange_code(NULL, "c", REDIRECT, &r), c, "exchange_code");
+    REFUSED(jp_oauth_password_grant(NULL, "u", "p", &r), c, "password_grant");
+    REFUSED(jp_oauth_token_info(NULL, "t", &r), c, "token_info");
+    REFUSED(jp_license_issue(NULL, "jetpack-scan", &r), c, "license_issue");
+    REFUSED(jp_license_status(NULL, "k", &r), c, "license_status");
+    REFUSED(jp_license_revoke(NULL, "k", &r), c, "license_revoke");
+    REFUSED(jp_license_attach(NULL, "k", "a.example.com", &r), c, "license_attach");
+    REFUSED(jp_license_detach(NULL, "k", NULL, &r), c, "license_detach");
+    REFUSED(jp_product_families(NULL, &r), c, "product_families");
+    REFUSED(jp_licensing_partner(NULL, "t", &r), c, "licensing_partner");
+    REFUSED(jp_site_connection(NULL, "https://a.example.com", "admin", &r), c, "site_connection");
+    /* out may be NULL: only the code. */
+    CHECK(jp_errors(NULL, true, NULL) == JP_INVALID_ARGUMENT, "errors without out");
+
+    jp_client *client = new_client();
+    reset_stats();
+    REFUSED(jp_status_v12(client, NULL, &r), "site: must not be NULL", "status_v12 NULL site");
+    REFUSED(jp_upgrade_paths(client, BAD_UTF8, &r), "site: is not valid UTF-8", "upgrade_paths UTF-8");
+    REFUSED(jp_activations(client, NULL, "1", "2", NULL, &r), "user_token: must not be NULL", "act token");
+    REFUSED(jp_activations(client, "t", BAD_UTF8, "2", NULL, &r), "partner_id: is not valid UTF-8",
+                   "act partner");
+    REFUSED(jp_activations(client, "t", "1", NULL, NULL, &r), "key_id: must not be NULL", "act key");
+    REFUSED(jp_activations(client, "t", "1", "2", "[1]", &r), "options_json: ", "act options");
+    REFUSED(jp_activations(client, "t", "1", "2", "{\"per_page\":0}", &r), "per_page: ", "per_page 0");
+    REFUSED(jp_activations(client, "t", "1", "2", "{\"page\":\"x\"}", &r), "page: ", "page x");
+    REFUSED(jp_activations_summary(client, "t", "{\"scale\":\"week\"}", &r), "scale: ", "scale");
+    REFUSED(jp_invoices(client, "t", "1", BAD_UTF8, &r), "key_id: is not valid UTF-8", "invoices key");
+    REFUSED(jp_upcoming_invoice(client, "t", NULL, "2", &r), "partner_id: must not be NULL", "upcoming");
+    REFUSED(jp_partner_details(client, "", &r), "user_token: must not be empty", "details empty");
+    REFUSED(jp_oauth_exchange_code(client, NULL, REDIRECT, &r), "code: must not be NULL", "code NULL");
+    REFUSED(jp_oauth_exchange_code(client, "c", "ftp://x", &r), "redirect_uri: ", "redirect ftp");
+    REFUSED(jp_oauth_password_grant(client, "u", NULL, &r), "password: must not be NULL", "password");
+    REFUSED(jp_oauth_password_grant(client, BAD_UTF8, "p", &r), "username: is not valid UTF-8", "user");
+    REFUSED(jp_oauth_token_info(client, "a b", &r), "token: ", "token space");
+    REFUSED(jp_license_issue(client, "Not A Slug", &r), "product: ", "product");
+    REFUSED(jp_license_status(client, NULL, &r), "license_key: must not be NULL", "status key");
+    REFUSED(jp_license_revoke(client, "", &r), "license_key: must not be empty", "revoke key");
+    REFUSED(jp_license_attach(client, "k", NULL, &r), "site: must not be NULL", "attach site");
+    REFUSED(jp_license_detach(client, "k", "{\"cancellation_email\":\"x\"}", &r), "cancellation_email: ",
+                   "detach option");
+    REFUSED(jp_license_detach(client, "k", "{\"notify\":true}", &r), "notify: ", "detach unknown");
+    REFUSED(jp_licensing_partner(client, BAD_UTF8, &r), "user_token: is not valid UTF-8", "lic partner");
+    REFUSED(jp_site_connection(client, "not-a-url", "admin", &r), "url: ", "site_connection url");
+    REFUSED(jp_site_connection(client, "https://a.example.com", NULL, &r), "local_user: must not be NULL",
+                   "site_connection user");
+    CHECK(stat_count("reporting") + stat_count("licensing") + stat_count("token") + stat_count("status_v12") +
+                  stat_count("upgrade_paths") + stat_count("token_info") ==
+              0,
+          "refused arguments reached the sandbox");
+    jp_client_free(client);
+}
+
+static void test_generic_request(void) {
+    jp_client *client = new_client();
+    char *token = user_token_of(client, USER_LOGIN);
+    jp_response *r = NULL;
+    reset_stats();
+    REFUSED(jp_request(client, NULL, &r), "request_json: must not be NULL", "request NULL");
+    REFUSED(jp_request(client, BAD_UTF8, &r), "request_json: is not valid UTF-8", "request UTF-8");
+    REFUSED(jp_request(client, "not json", &r), "request_json: is not valid JSON", "request text");
+    REFUSED(jp_request(client, "[]", &r), "request_json: must be a JSON object", "request array");
+    REFUSED(jp_request(client, "{\"path\":\"/rest/v1/me\"}", &r), "method: is required", "no method");
+    REFUSED(jp_request(client, "{\"method\":\"GET\"}", &r), "path: is required", "no path");
+    REFUSED(jp_request(client, "{\"method\":\"TRACE\",\"path\":\"/x\"}", &r), "method: ", "TRACE");
+    REFUSED(jp_request(client, "{\"method\":\"GET\",\"path\":\"x\"}", &r), "path: ", "relative path");
+    REFUSED(jp_request(client, "{\"method\":\"GET\",\"path\":\"/x\",\"bogus\":1}", &r), "bogus: ",
+                   "unknown member");
+    REFUSED(jp_request(client, "{\"method\":\"GET\",\"path\":\"/x\",\"auth\":\"user\"}", &r),
+                   "user_token: ", "user without token");
+    REFUSED(jp_request(client, "{\"method\":\"GET\",\"path\":\"/x\",\"auth\":\"admin\"}", &r), "auth: ",
+                   "bad auth");
+    REFUSED(jp_request(client, "{\"method\":\"GET\",\"path\":\"/x\",\"form\":{\"a\":1}}", &r), "form: ",
+                   "GET with form");
+    REFUSED(jp_request(client, "{\"method\":\"POST\",\"path\":\"/x\",\"form\":{},\"json\":{}}", &r),
+                   "json: ", "form and json");
+    REFUSED(jp_request(client, "{\"method\":\"GET\",\"path\":\"/x\",\"query\":[1]}", &r), "query: ",
+                   "query array");
+    CHECK(stat_count("me") == 0 && stat_count("unknown") == 0, "refused requests were sent");
+
+    char request[1024];
+    snprintf(request, sizeof request, "{\"method\":\"GET\",\"path\":\"/rest/v1/me\",\"user_token\":\"%s\"}", token);
+    CHECK(jp_request(client, request, &r) == JP_OK, "me with a user token");
+    expect_ok(r, "\"username\":\"" USER_LOGIN "\"", "me");
+    jp_response_free(r);
+    CHECK(jp_request(client, "{\"method\":\"GET\",\"path\":\"/rest/v1/me\"}", &r) == JP_API_ERROR, "me partner");
+    expect_error(r, JP_API_ERROR, "invalid_scope", NULL, "me with the partner token");
+    CHECK(jp_response_http_status(r) == 403, "status %u", jp_response_http_status(r));
+    jp_response_free(r);
+    jp_request(client, "{\"method\":\"GET\",\"path\":\"/rest/v1/me\",\"auth\":\"none\"}", &r);
+    expect_error(r, JP_API_ERROR, "authorization_required", NULL, "me without a token");
+    jp_response_free(r);
+    CHECK(jp_request(client,
+                     "{\"method\":\"POST\",\"path\":\"/rest/v1.3/jpphp/provision\",\"query\":{\"pretty\":true},"
+                     "\"form\":{\"local_user\":\"admin\",\"siteurl\":\"https://c-generic.example.com\","
+                     "\"plan\":\"premium\"}}",
+                     &r) == JP_OK,
+          "provision through jp_request");
+    expect_ok(r, "\"success\":true", "generic form");
+    jp_response_free(r);
+    CHECK(jp_request(client,
+                     "{\"method\":\"POST\",\"path\":\"/rest/v1.3/jpphp/provision\",\"auth\":\"partner\","
+                     "\"json\":{\"local_user\":\"admin\",\"siteurl\":\"https://c-generic-json.example.com\"}}",
+                     &r) == JP_OK,
+          "JSON body through jp_request");
+    expect_ok(r, "\"success\":true", "generic json");
+    jp_response_free(r);
+    CHECK(jp_request(client, "{\"method\":\"DELETE\",\"path\":\"/rest/v1/nothing\"}", NULL) == JP_INVALID_RESPONSE,
+          "unknown route");
+    free(token);
+    jp_client_free(client);
+}
+
+static void test_partner_endpoints(void) {
+    jp_client *client = new_client();
+    jp_response *r = NULL;
+    CHECK(jp_provision(client, "admin", "https://c-v12.example.com", "premium", NULL, NULL) == JP_OK, "provision");
+    CHECK(jp_status_v12(client, "https://c-v12.example.com", &r) == JP_OK, "status v1.2");
+    expect_ok(r, "\"plan\":\"premium\"", "status v1.2");
+    CHECK(contains(jp_response_json(r), "\"has_pending_plan\":true"), "%s", str_or(jp_response_json(r)));
+    jp_response_free(r);
+    jp_status_v12(client, "c-nowhere.example.com", &r);
+    expect_error(r, JP_API_ERROR, "unknown_blog", NULL, "status v1.2 unknown");
+    jp_response_free(r);
+    CHECK(jp_upgrade_paths(client, "c-v12.example.com", &r) == JP_OK, "upgrade paths");
+    expect_ok(r, "\"plans\":[", "upgrade paths");
+    jp_response_free(r);
+    CHECK(jp_errors(client, false, &r) == JP_OK, "errors");
+    expect_ok(r, "\"invalid_plan\":\"", "errors");
+    jp_response_free(r);
+    CHECK(jp_errors(client, true, &r) == JP_OK, "errors verbose");
+    expect_ok(r, "\"http_status\":", "errors verbose");
+    jp_response_free(r);
+    CHECK(jp_partner_keys_verify(client, &r) == JP_OK, "verify");
+    expect_ok(r, "\"client_id\":\"" PARTNER_ID "\"", "verify");
+    jp_response_free(r);
+    jp_client *bad = client_for(PARTNER_ID, "wrong-secret");
+    CHECK(jp_partner_keys_verify(bad, &r) == JP_TOKEN_ERROR, "verify with a wrong secret");
+    jp_response_free(r);
+    jp_client_free(bad);
+    jp_client_free(client);
+}
+
+static void test_reporting(void) {
+    jp_client *client = new_client();
+    jp_response *r = NULL;
+    /* A key of its own, so that its activations are exactly the ones made here. */
+    CHECK(jp_partner_key_new(client, "c-reporting", "{\"allowed_premium_plans\": 100}", &r) == JP_OK, "key");
+    char *key_client_id = json_string(jp_response_json(r), "client_id");
+    char *key_secret = json_string(jp_response_json(r), "client_secret");
+    long key_id = json_number(jp_response_json(r), "id");
+    jp_response_free(r);
+    CHECK(key_client_id && key_secret && key_id > 0, "new key");
+    if (!(key_client_id && key_secret && key_id > 0)) {
+        free(key_client_id);
+        free(key_secret);
+        jp_client_free(client);
+        return;
+    }
+    jp_client *reseller = client_for(key_client_id, key_secret);
+    for (int i = 0; i < 45; i++) {
+        char site[64];
+        snprintf(site, sizeof site, "https://c-page-%d.example.com", i);
+        jp_code code = jp_provision(reseller, "admin", site, "premium", NULL, &r);
+        CHECK(code == JP_OK, "provision %d: %s", i, str_or(jp_response_error_message(r)));
+        jp_response_free(r);
+    }
+    char *token = user_token_of(client, USER_LOGIN);
+    CHECK(jp_partner_details(client, token, &r) == JP_OK, "partner details");
+    expect_ok(r, "\"keys\":[", "partner details");
+    long partner = json_number(jp_response_json(r), "id");
+    jp_response_free(r);
+    char partner_id[32], key[32];
+    snprintf(partner_id, sizeof partner_id, "%ld", partner);
+    snprintf(key, sizeof key, "%ld", key_id);
+
+    /* Every page, one at a time. */
+    int pages = 0, items = 0;
+    long total = -1;
+    for (int page = 1; page < 10; page++) {
+        char options[64];
+        snprintf(options, sizeof options, "{\"per_page\":20,\"page\":%d}", page);
+        jp_code code = jp_activations(client, token, partner_id, key, options, &r);
+        CHECK(code == JP_OK, "page %d: %s", page, str_or(jp_response_error_message(r)));
+        int here = count_of(jp_response_json(r), "\"site_url\":");
+        total = json_number(jp_response_json(r), "total");
+        jp_response_free(r);
+        if (code != JP_OK || here == 0) break;
+        pages++;
+        items += here;
+        if (items >= total) break;
+    }
+    CHECK(pages == 3 && items == 45 && total == 45, "pages %d, items %d, total %ld", pages, items, total);
+
+    char options[64];
+    snprintf(options, sizeof options, "{\"key_id\":%ld,\"scale\":\"year\"}", key_id);
+    CHECK(jp_activations_summary(client, token, options, &r) == JP_OK, "summary");
+    expect_ok(r, "\"total\":45", "summary");
+    jp_response_free(r);
+    CHECK(jp_invoices(client, token, partner_id, key, &r) == JP_OK, "invoices");
+    expect_ok(r, "\"invoices\":[", "invoices");
+    jp_response_free(r);
+    CHECK(jp_upcoming_invoice(client, token, partner_id, key, &r) == JP_OK, "upcoming invoice");
+    expect_ok(r, "\"status\":\"upcoming\"", "upcoming invoice");
+    jp_response_free(r);
+
+    jp_activations(client, token, "1", key, NULL, &r);
+    expect_error(r, JP_API_ERROR, "rest_forbidden", NULL, "another partner");
+    CHECK(jp_response_http_status(r) == 403, "403");
+    jp_response_free(r);
+    jp_invoices(client, token, partner_id, "999999", &r);
+    expect_error(r, JP_API_ERROR, "invalid_key", NULL, "unknown key");
+    jp_response_free(r);
+    jp_activations(client, token, partner_id, key, "{\"activated_before\":\"someday\"}", &r);
+    expect_error(r, JP_API_ERROR, "rest_invalid_param", NULL, "bad date");
+    jp_response_free(r);
+    jp_partner_details(client, "not-a-real-token", &r);
+    expect_error(r, JP_API_ERROR, "invalid_token", NULL, "bad user token");
+    CHECK(!contains(jp_response_error_message(r), "not-a-real-token"), "token in message");
+    jp_response_free(r);
+    free(token);
+    free(key_client_id);
+    free(key_secret);
+    jp_client_free(reseller);
+    jp_client_free(client);
+}
+
+static void test_oauth(void) {
+    jp_client *client = new_client();
+    jp_response *r = NULL;
+    char *url = (char *)0x1, *state = (char *)0x1;
+
+    CHECK(jp_oauth_authorize_url(NULL, "{}", &url, &state) == JP_INVALID_ARGUMENT, "NULL client");
+    CHECK(url == NULL && state == NULL, "outs cleared");
+    CHECK(jp_oauth_authorize_url(client, "{\"redirect_uri\":\"" REDIRECT "\"}", NULL, &state) == JP_INVALID_ARGUMENT,
+          "NULL url_out");
+    CHECK(starts_with(jp_last_error_message(), "url_out: "), "%s", str_or(jp_last_error_message()));
+    CHECK(jp_oauth_authorize_url(client, NULL, &url, &state) == JP_INVALID_ARGUMENT, "NULL options");
+    CHECK(starts_with(jp_last_error_message(), "options_json: "), "%s", str_or(jp_last_error_message()));
+    CHECK(jp_oauth_authorize_url(client, BAD_UTF8, &url, &state) == JP_INVALID_ARGUMENT, "UTF-8 options");
+    CHECK(jp_oauth_authorize_url(client, "{}", &url, &state) == JP_INVALID_ARGUMENT, "no redirect_uri");
+    CHECK(starts_with(jp_last_error_message(), "redirect_uri: "), "%s", str_or(jp_last_error_message()));
+    CHECK(jp_oauth_authorize_url(client, "{\"redirect_uri\":\"" REDIRECT "\",\"response_type\":\"id_token\"}", &url,
+                                 &state) == JP_INVALID_ARGUMENT,
+          "bad response_type");
+    CHECK(starts_with(jp_last_error_message(), "response_type: "), "%s", str_or(jp_last_error_message()));
+    CHECK(jp_oauth_authorize_url(client, "{\"redirect_uri\":\"" REDIRECT "\",\"colour\":1}", &url, &state) ==
+              JP_INVALID_ARGUMENT,
+          "unknown option");
+    CHECK(starts_with(jp_last_error_message(), "colour: "), "%s", str_or(jp_last_error_message()));
+
+    /* Code flow. */
+    CHECK(jp_oauth_authorize_url(client, "{\"redirect_uri\":\"" REDIRECT "\"}", &url, &state) == JP_OK, "authorize");
+    CHECK(jp_last_error_message() == NULL, "no error after success");
+    CHECK(state != NULL && strlen(state) == 32, "random state %s", str_or(state));
+    CHECK(starts_with(url, sandbox_url) && contains(url, "/oauth2/authorize?client_id=" PARTNER_ID) &&
+              contains(url, state),
+          "url %s", str_or(url));
+    char *location = location_of(url);
+    CHECK(starts_with(location, REDIRECT "?code="), "location %s", str_or(location));
+    CHECK(jp_oauth_parse_redirect(location, state, &r) == JP_OK, "parse redirect");
+    CHECK(jp_response_http_status(r) == 0 && jp_response_attempts(r) == 0, "local call");
+    char *code = json_string(jp_response_json(r), "code");
+    CHECK(code != NULL, "code in %s", str_or(jp_response_json(r)));
+    jp_response_free(r);
+    jp_oauth_parse_redirect(location, "another-state", &r);
+    expect_error(r, JP_INVALID_ARGUMENT, "state_mismatch", "state: ", "state mismatch");
+    jp_response_free(r);
+    CHECK(jp_oauth_exchange_code(client, code ? code : "x", REDIRECT, &r) == JP_OK, "exchange: %s",
+          str_or(jp_response_error_message(r)));
+    char *token = json_string(jp_response_json(r), "access_token");
+    jp_response_free(r);
+    CHECK(jp_oauth_token_info(client, token ? token : "x", &r) == JP_OK, "token info");
+    expect_ok(r, "\"client_id\":\"" PARTNER_ID "\"", "token info");
+    jp_response_free(r);
+    jp_oauth_exchange_code(client, code ? code : "x", REDIRECT, &r);
+    expect_error(r, JP_API_ERROR, "invalid_grant", NULL, "code used twice");
+    jp_response_free(r);
+    free(token);
+    free(code);
+    free(location);
+
+    /* Refusal. */
+    char denied[4200];
+    snprintf(denied, sizeof denied, "%s&deny=1", url);
+    location = location_of(denied);
+    jp_oauth_parse_redirect(location, state, &r);
+    expect_error(r, JP_API_ERROR, "access_denied", NULL, "access denied");
+    jp_response_free(r);
+    free(location);
+    jp_string_free(url);
+    jp_string_free(state);
+
+    /* Implicit flow with the caller's state. */
+    CHECK(jp_oauth_authorize_url(client,
+                                 "{\"redirect_uri\":\"" REDIRECT "\",\"response_type\":\"token\",\"scope\":\"global\","
+                                 "\"state\":\"c-state-1\"}",
+                                 &url, &state) == JP_OK,
+          "authorize token");
+    CHECK(state && strcmp(state, "c-state-1") == 0, "state %s", str_or(state));
+    location = location_of(url);
+    CHECK(contains(location, "#access_token="), "location %s", str_or(location));
+    CHECK(jp_oauth_parse_redirect(location, state, &r) == JP_OK, "parse fragment");
+    CHECK(contains(jp_response_json(r), "\"expires_in\":1209600") &&
+              contains(jp_response_json(r), "\"token_type\":\"bearer\""),
+          "%s", str_or(jp_response_json(r)));
+    jp_response_free(r);
+    free(location);
+    jp_string_free(url);
+    jp_string_free(state);
+
+    REFUSED(jp_oauth_parse_redirect(NULL, "s", &r), "redirect_url: must not be NULL", "parse NULL");
+    REFUSED(jp_oauth_parse_redirect(REDIRECT "?code=a&state=s", BAD_UTF8, &r),
+                   "expected_state: is not valid UTF-8", "parse UTF-8");
+    REFUSED(jp_oauth_parse_redirect(REDIRECT "?nothing=1&state=s", "s", &r), "redirect_url: ",
+                   "parse no code");
+    CHECK(jp_oauth_parse_redirect(REDIRECT "?code=a&state=s", "s", NULL) == JP_OK, "parse without out");
+
+    /* A token of another application. */
+    jp_client *other = client_for(OTHER_ID, OTHER_SECRET);
+    char *foreign = user_token_of(other, "partner-" OTHER_ID);
+    CHECK(jp_oauth_token_info(other, foreign, NULL) == JP_OK, "own token");
+    CHECK(jp_oauth_token_info(client, foreign, &r) == JP_API_ERROR, "foreign token");
+    expect_error(r, JP_API_ERROR, "invalid_token", NULL, "foreign token");
+    CHECK(!contains(jp_response_error_message(r), foreign), "token in message");
+    jp_response_free(r);
+    jp_oauth_password_grant(client, USER_LOGIN, "wrong-password", &r);
+    expect_error(r, JP_API_ERROR, "invalid_grant", NULL, "wrong password");
+    CHECK(!contains(jp_response_error_message(r), "wrong-password"), "password in message");
+    jp_response_free(r);
+    free(foreign);
+    jp_client_free(other);
+    jp_client_free(client);
+}
+
+static void test_licensing(void) {
+    jp_client *client = new_client();
+    jp_response *r = NULL;
+    CHECK(jp_license_issue(client, "jetpack-backup-daily", &r) == JP_OK, "issue");
+    expect_ok(r, "\"product\":\"jetpack-backup-daily\"", "issue");
+    char *key = json_string(jp_response_json(r), "license_key");
+    jp_response_free(r);
+    if (key == NULL) {
+        CHECK(0, "no license key");
+        jp_client_free(client);
+        return;
+    }
+    CHECK(jp_license_status(client, key, &r) == JP_OK, "status");
+    expect_ok(r, key, "license status");
+    jp_response_free(r);
+    jp_license_attach(client, key, "https://c-license.example.com", &r);
+    expect_error(r, JP_API_ERROR, "unknown_site", NULL, "attach unknown site");
+    CHECK(jp_response_http_status(r) == 404, "404");
+    CHECK(contains(jp_response_json(r), "\"code\":\"unknown_site\""), "error body %s", str_or(jp_response_json(r)));
+    jp_response_free(r);
+    CHECK(jp_site_connection(client, "https://c-license.example.com", "admin", &r) == JP_OK, "site connection");
+    expect_ok(r, "\"code\":\"success\"", "site connection");
+    jp_response_free(r);
+    CHECK(jp_site_connection(client, "https://c-license.example.com", "admin", &r) == JP_OK, "again");
+    expect_ok(r, "\"code\":\"already_connected\"", "site connection again");
+    jp_response_free(r);
+    CHECK(jp_license_attach(client, key, "c-license.example.com", &r) == JP_OK, "attach");
+    jp_response_free(r);
+    jp_license_attach(client, key, "c-license.example.com", &r);
+    expect_error(r, JP_API_ERROR, "license_already_attached", NULL, "attach twice");
+    jp_response_free(r);
+    CHECK(jp_license_detach(client, key, "{\"cancellation_email\":false}", &r) == JP_OK, "detach");
+    jp_response_free(r);
+    jp_license_detach(client, key, NULL, &r);
+    expect_error(r, JP_API_ERROR, "license_not_attached", NULL, "detach twice");
+    jp_response_free(r);
+    CHECK(jp_license_revoke(client, key, &r) == JP_OK, "revoke");
+    CHECK(!contains(jp_response_json(r), "\"revoked_at\":null"), "%s", str_or(jp_response_json(r)));
+    jp_response_free(r);
+    jp_license_revoke(client, key, &r);
+    expect_error(r, JP_API_ERROR, "license_revoked", NULL, "revoke twice");
+    jp_response_free(r);
+    jp_license_issue(client, "no-such-product", &r);
+    expect_error(r, JP_API_ERROR, "invalid_product", NULL, "invalid product");
+    CHECK(jp_response_http_status(r) == 400, "400");
+    jp_response_free(r);
+    CHECK(jp_product_families(client, &r) == JP_OK, "families");
+    expect_ok(r, "\"products\":[", "families");
+    jp_response_free(r);
+    char *token = user_token_of(client, USER_LOGIN);
+    CHECK(jp_licensing_partner(client, token, &r) == JP_OK, "licensing partner");
+    expect_ok(r, "\"oauth2_token\":", "licensing partner");
+    jp_response_free(r);
+    jp_licensing_partner(client, "not-a-token", &r);
+    expect_error(r, JP_API_ERROR, "invalid_token", NULL, "licensing partner bad token");
+    jp_response_free(r);
+    free(token);
+    free(key);
+    jp_client_free(client);
+}
+
 /* ---- jp_set_log_callback ---- */
 
 struct log_lines {
@@ -669,6 +1179,12 @@ int main(int argc, char **argv) {
     test_threads();
     test_fork();
     test_log_callback();
+    test_api_null_arguments();
+    test_generic_request();
+    test_partner_endpoints();
+    test_reporting();
+    test_oauth();
+    test_licensing();
 
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the fuzz targets, two at a time, each for SECONDS (default 600), from the committed corpus
-# plus the seeds, then minimises the corpus back into fuzz/corpus/<target>/.
+# plus the seeds, then minimises the corpus (edge coverage) back into fuzz/corpus/<target>/.
 # Needs cargo-fuzz (`cargo install cargo-fuzz --locked`) and a nightly toolchain.
 # Usage: fuzz/run.sh [SECONDS] [TARGET...]
 set -euo pipefail
@@ -22,13 +22,13 @@ run() {
         >"logs/$t.log" 2>&1
 }
 minimise() {
+    # Keeps a small set of inputs that covers the same edges (hit counts ignored).
     local t=$1
-    local tmp
+    local bin tmp
+    bin="$CARGO_TARGET_DIR/$(rustc +nightly -vV | sed -n 's/^host: //p')/release/$t"
     tmp=$(mktemp -d)
-    cargo +nightly fuzz cmin "$t" "corpus-raw/$t" -- -max_len=4096 >"logs/$t.cmin.log" 2>&1 || true
-    # The minimised set, plus the seeds, replaces the committed corpus.
-    cp "corpus-raw/$t"/* "$tmp"/ 2>/dev/null || true
-    cp "seeds/$t"/* "$tmp"/
+    "$bin" -set_cover_merge=1 -use_counters=0 -max_len=4096 "$tmp" \
+        "corpus-raw/$t" "corpus/$t" "seeds/$t" >"logs/$t.cmin.log" 2>&1
     rm -rf "corpus/$t"
     mkdir -p "corpus/$t"
     cp "$tmp"/* "corpus/$t"/

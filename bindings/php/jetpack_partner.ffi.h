@@ -7,6 +7,7 @@
 typedef uint32_t jp_code;
 typedef struct jp_client jp_client;
 typedef struct jp_response jp_response;
+typedef void (*jp_log_fn)(uint32_t level, const char *line, void *user_data);
 
 const char *jp_version(void);
 
@@ -20,11 +21,36 @@ jp_code jp_client_set_ca_bundle(jp_client *client, const char *pem_path);
 jp_code jp_client_set_max_attempts(jp_client *client, uint32_t attempts);
 jp_code jp_client_set_max_response_bytes(jp_client *client, uint64_t bytes);
 const char *jp_last_error_message(void);
+jp_code jp_set_log_callback(jp_log_fn callback, void *user_data);
 
 jp_code jp_provision(const jp_client *client, const char *local_user, const char *siteurl, const char *plan, const char *options_json, jp_response **out);
 jp_code jp_cancel(const jp_client *client, const char *site, const char *options_json, jp_response **out);
 jp_code jp_partner_key_new(const jp_client *client, const char *name, const char *options_json, jp_response **out);
 jp_code jp_status(const jp_client *client, const char *site, jp_response **out);
+
+jp_code jp_request(const jp_client *client, const char *request_json, jp_response **out);
+jp_code jp_status_v12(const jp_client *client, const char *site, jp_response **out);
+jp_code jp_upgrade_paths(const jp_client *client, const char *site, jp_response **out);
+jp_code jp_errors(const jp_client *client, bool verbose, jp_response **out);
+jp_code jp_partner_keys_verify(const jp_client *client, jp_response **out);
+jp_code jp_activations(const jp_client *client, const char *user_token, const char *partner_id, const char *key_id, const char *options_json, jp_response **out);
+jp_code jp_activations_summary(const jp_client *client, const char *user_token, const char *options_json, jp_response **out);
+jp_code jp_invoices(const jp_client *client, const char *user_token, const char *partner_id, const char *key_id, jp_response **out);
+jp_code jp_upcoming_invoice(const jp_client *client, const char *user_token, const char *partner_id, const char *key_id, jp_response **out);
+jp_code jp_partner_details(const jp_client *client, const char *user_token, jp_response **out);
+jp_code jp_oauth_authorize_url(const jp_client *client, const char *options_json, char **url_out, char **state_out);
+jp_code jp_oauth_parse_redirect(const char *redirect_url, const char *expected_state, jp_response **out);
+jp_code jp_oauth_exchange_code(const jp_client *client, const char *code, const char *redirect_uri, jp_response **out);
+jp_code jp_oauth_password_grant(const jp_client *client, const char *username, const char *password, jp_response **out);
+jp_code jp_oauth_token_info(const jp_client *client, const char *token, jp_response **out);
+jp_code jp_license_issue(const jp_client *client, const char *product, jp_response **out);
+jp_code jp_license_status(const jp_client *client, const char *license_key, jp_response **out);
+jp_code jp_license_revoke(const jp_client *client, const char *license_key, jp_response **out);
+jp_code jp_license_attach(const jp_client *client, const char *license_key, const char *site, jp_response **out);
+jp_code jp_license_detach(const jp_client *client, const char *license_key, const char *options_json, jp_response **out);
+jp_code jp_product_families(const jp_client *client, jp_response **out);
+jp_code jp_licensing_partner(const jp_client *client, const char *user_token, jp_response **out);
+jp_code jp_site_connection(const jp_client *client, const char *url, const char *local_user, jp_response **out);
 
 jp_code jp_response_code(const jp_response *r);
 bool jp_response_ok(const jp_response *r);

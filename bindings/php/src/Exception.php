@@ -11,7 +11,8 @@ namespace JetpackPartner;
  * one of the client's codes (invalid_argument, transport_error, timeout, tls_error,
  * invalid_response, response_too_large, outcome_unknown, token_error, internal), or,
  * for problems loading the binding itself, library_not_found, ffi_disabled,
- * version_mismatch, cli_not_found, cli_failed.
+ * version_mismatch, cli_not_found, cli_failed, and unsupported_in_cli_mode for a method the
+ * command-line fallback cannot run.
  *
  * Messages never contain the partner secret or a token.
  */

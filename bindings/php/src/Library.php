@@ -162,6 +162,18 @@ final class Library
     }
 
     /**
+     * The library already loaded in this request (by a Client, with whatever `library`
+     * option it had), else the one ffi() finds. For the calls that need no client.
+     */
+    public static function loaded(): \FFI
+    {
+        foreach (self::$loaded as $ffi) {
+            return $ffi;
+        }
+        return self::ffi();
+    }
+
+    /**
      * Registers the FFI scope "JETPACK_PARTNER" with FFI::load(), unless it is
      * already there (php.ini's ffi.preload). Call it from the opcache.preload script
      * (bindings/php/preload.php); needed where ffi.enable=preload (the default), i.e.

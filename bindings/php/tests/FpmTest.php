@@ -165,6 +165,8 @@ final class FpmTest extends TestCase
         $this->assertTrue($out['preloaded'], json_encode($out));
         $this->assertSame('ffi', $out['backend'] ?? null, json_encode($out));
         $this->assertTrue($out['reply']['success']);
+        $this->assertSame(['code' => 'c1'], $out['grant']);
+        $this->assertGreaterThan(0, $out['families']);
     }
 
     /** The FPM master starts as an ordinary user: opcache.preload alone (FFI::load in preload.php). */
@@ -188,6 +190,8 @@ final class FpmTest extends TestCase
         $this->assertTrue($out['preloaded'], json_encode($out));
         $this->assertSame('ffi', $out['backend'] ?? null, json_encode($out));
         $this->assertTrue($out['reply']['success']);
+        $this->assertSame(['code' => 'c1'], $out['grant']);
+        $this->assertGreaterThan(0, $out['families']);
     }
 
     /** With ffi.enable=true nothing is preloaded: each worker loads the library with FFI::cdef. */
@@ -198,6 +202,8 @@ final class FpmTest extends TestCase
         $this->assertFalse($out['preloaded']);
         $this->assertSame('ffi', $out['backend'] ?? null, json_encode($out));
         $this->assertTrue($out['reply']['success']);
+        $this->assertSame(['code' => 'c1'], $out['grant']);
+        $this->assertGreaterThan(0, $out['families']);
     }
 
     public function testNotPreloadedNamesTheSetting(): void

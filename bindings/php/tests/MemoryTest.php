@@ -89,4 +89,37 @@ final class MemoryTest extends TestCase
         $this->assertLessThan(64 * 1024, $heapGrowth, 'PHP heap grew');
         $this->assertLessThan(512, $rssGrowthKb, 'RSS grew');
     }
+
+    public function testFlatOverOwnedStringsAndRedirects(): void
+    {
+        // jp_oauth_authorize_url hands over two strings (freed with jp_string_free);
+        // jp_oauth_parse_redirect a response without any client.
+        $client = $this->client();
+        $call = function (int $i) use ($client): void {
+            $authorize = $client->authorizeUrl(['redirect_uri' => 'http://127.0.0.1:9/callback', 'response_type' => $i % 2 ? 'token' : 'code']);
+            $grant = Client::parseRedirect('http://127.0.0.1:9/callback?code=c' . $i . '&state=' . $authorize['state'], $authorize['state']);
+            if ($grant['code'] !== 'c' . $i) {
+                throw new \RuntimeException('unexpected grant');
+            }
+            try {
+                Client::parseRedirect('http://127.0.0.1:9/callback?error=access_denied&state=s', 's');
+            } catch (ApiException $e) {
+            }
+        };
+        for ($i = 0; $i < 1000; $i++) {
+            $call($i);
+        }
+        gc_collect_cycles();
+        $heap0 = memory_get_usage();
+        $rss0 = self::rssKb();
+        for ($i = 0; $i < 10000; $i++) {
+            $call($i);
+        }
+        gc_collect_cycles();
+        $heapGrowth = memory_get_usage() - $heap0;
+        $rssGrowthKb = self::rssKb() - $rss0;
+        fwrite(STDERR, sprintf("[memory] 10000 authorize URLs and redirects: heap %+d bytes, RSS %+d kB\n", $heapGrowth, $rssGrowthKb));
+        $this->assertLessThan(64 * 1024, $heapGrowth, 'PHP heap grew');
+        $this->assertLessThan(512, $rssGrowthKb, 'RSS grew');
+    }
 }

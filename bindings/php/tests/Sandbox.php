@@ -12,6 +12,13 @@ final class Sandbox
 {
     public const PARTNER_ID = '12345';
     public const PARTNER_SECRET = 'sandbox-demo-secret';
+    /** Root key ID of the demo partner in the reporting paths (the first partner given). */
+    public const KEY_ID = '1';
+    /** A second partner: another OAuth application. */
+    public const OTHER_PARTNER_ID = '67890';
+    public const OTHER_PARTNER_SECRET = 'sandbox-other-secret';
+    /** Password of every partner's WordPress.com user (login partner-<partner ID>). */
+    public const USER_PASSWORD = 'sandbox-demo-password';
 
     /** @var resource|null */
     private static $proc = null;
@@ -29,7 +36,11 @@ final class Sandbox
         $log = tempnam(sys_get_temp_dir(), 'jp-php-sandbox-');
         self::$log = $log;
         $pipes = [];
-        $argv = [$binary, '--listen', '127.0.0.1:0'];
+        $argv = [
+            $binary, '--listen', '127.0.0.1:0',
+            '--partner', self::PARTNER_ID . ':' . self::PARTNER_SECRET,
+            '--partner', self::OTHER_PARTNER_ID . ':' . self::OTHER_PARTNER_SECRET,
+        ];
         if (is_executable('/usr/bin/setpriv')) {
             // Also stopped if this PHP process dies without running its shutdown functions.
             $argv = array_merge(['/usr/bin/setpriv', '--pdeathsig', 'TERM', '--'], $argv);
@@ -141,6 +152,58 @@ final class Sandbox
     public static function connectSite(string $siteUrl): void
     {
         self::control('POST', 'sites/connect', ['siteurl' => $siteUrl]);
+    }
+
+    /**
+     * A user token of a partner's WordPress.com user (password grant), fetched without
+     * the binding, so tests of the binding's own OAuth calls do not depend on it.
+     */
+    public static function userToken(string $partnerId = self::PARTNER_ID, string $secret = self::PARTNER_SECRET): string
+    {
+        $reply = self::http('POST', '/oauth2/token', http_build_query([
+            'grant_type' => 'password',
+            'client_id' => $partnerId,
+            'client_secret' => $secret,
+            'username' => 'partner-' . $partnerId,
+            'password' => self::USER_PASSWORD,
+        ]));
+        $data = json_decode($reply['body'], true);
+        if ($reply['status'] !== 200 || !is_string($data['access_token'] ?? null)) {
+            throw new \RuntimeException('password grant failed: ' . $reply['status']);
+        }
+        return $data['access_token'];
+    }
+
+    /**
+     * A request to the sandbox that does not follow redirects.
+     *
+     * @return array{status: int, headers: array<string, string>, body: string}
+     */
+    public static function http(string $method, string $pathOrUrl, string $form = '', string $headers = ''): array
+    {
+        $url = str_starts_with($pathOrUrl, 'http') ? $pathOrUrl : self::url() . $pathOrUrl;
+        $ctx = stream_context_create(['http' => [
+            'method' => $method,
+            'header' => ($form === '' ? '' : "Content-Type: application/x-www-form-urlencoded\r\n") . $headers,
+            'content' => $form,
+            'ignore_errors' => true,
+            'follow_location' => 0,
+            'timeout' => 10,
+        ]]);
+        $body = @file_get_contents($url, false, $ctx);
+        $lines = $http_response_header ?? [];
+        if ($body === false || $lines === []) {
+            throw new \RuntimeException("$method $pathOrUrl failed");
+        }
+        preg_match('~^HTTP/\S+\s+(\d+)~', $lines[0], $m);
+        $headers = [];
+        foreach (array_slice($lines, 1) as $line) {
+            $parts = explode(':', $line, 2);
+            if (count($parts) === 2) {
+                $headers[strtolower(trim($parts[0]))] = trim($parts[1]);
+            }
+        }
+        return ['status' => (int) ($m[1] ?? 0), 'headers' => $headers, 'body' => $body];
     }
 
     /** A port on 127.0.0.1 nothing listens on (bound, then closed). */

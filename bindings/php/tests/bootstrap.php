@@ -11,7 +11,9 @@ declare(strict_types=1);
 require dirname(__DIR__) . '/autoload.php';
 require __DIR__ . '/Sandbox.php';
 require __DIR__ . '/Env.php';
+require __DIR__ . '/UsesClient.php';
 require __DIR__ . '/ClientTestCase.php';
+require __DIR__ . '/ApiTestCase.php';
 require __DIR__ . '/FastCgi.php';
 require __DIR__ . '/Proxy.php';
 

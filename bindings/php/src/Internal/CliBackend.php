@@ -177,6 +177,252 @@ final class CliBackend implements Backend
         return $this->run('status', ['--site=' . $site], []);
     }
 
+    public function request(string $method, string $path, array $query, ?array $form, $json, #[\SensitiveParameter] ?string $userToken)
+    {
+        $args = [$method, $path];
+        foreach ($query as $name => $value) {
+            foreach (self::fieldArgs('query', (string) $name, $value) as $arg) {
+                $args[] = $arg;
+            }
+        }
+        if ($form !== null) {
+            foreach ($form as $name => $value) {
+                foreach (self::fieldArgs('form', (string) $name, $value) as $arg) {
+                    $args[] = $arg;
+                }
+            }
+        }
+        if ($json !== null) {
+            try {
+                $args[] = '--json=' . json_encode($json, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PRESERVE_ZERO_FRACTION);
+            } catch (\JsonException $e) {
+                throw Errors::invalid('json', 'cannot be encoded as JSON: ' . $e->getMessage());
+            }
+        }
+        $args[] = '--auth=' . ($userToken === null ? 'partner' : 'user');
+        return $this->execute('request', array_merge([$this->cli, 'request'], $this->globalArgs, $args), $userToken, true);
+    }
+
+    public function statusV12(string $site): array
+    {
+        return $this->command(['status-v12'], ['--site=' . $site]);
+    }
+
+    public function upgradePaths(string $site): array
+    {
+        return $this->command(['upgrade-paths'], ['--site=' . $site]);
+    }
+
+    public function errors(bool $verbose): array
+    {
+        return $this->command(['errors'], $verbose ? ['--verbose'] : []);
+    }
+
+    public function partnerKeysVerify(): array
+    {
+        return $this->command(['partner-keys-verify'], []);
+    }
+
+    public function activations(#[\SensitiveParameter] string $userToken, string $partnerId, string $keyId, array $options): array
+    {
+        $args = ['--reporting_partner=' . $partnerId, '--key_id=' . $keyId];
+        foreach ($options as $name => $value) {
+            self::known((string) $name, ['page', 'per_page', 'plans', 'activated_after', 'activated_before']);
+            if ($value === null) {
+                continue;
+            }
+            if ($name === 'plans') {
+                $plans = is_array($value) ? $value : [$value];
+                foreach ($plans as $plan) {
+                    if (str_contains((string) $plan, ',')) {
+                        throw Errors::invalid('plans', 'a plan contains a comma');
+                    }
+                }
+                $args[] = '--plans=' . implode(',', array_map('strval', $plans));
+            } else {
+                $args[] = '--' . $name . '=' . self::scalar((string) $name, $value);
+            }
+        }
+        return $this->command(['activations'], $args, $userToken);
+    }
+
+    public function activationsSummary(#[\SensitiveParameter] string $userToken, array $options): array
+    {
+        $args = [];
+        foreach ($options as $name => $value) {
+            self::known((string) $name, ['key_id', 'scale']);
+            if ($value !== null) {
+                $args[] = '--' . $name . '=' . self::scalar((string) $name, $value);
+            }
+        }
+        return $this->command(['activations-summary'], $args, $userToken);
+    }
+
+    public function invoices(#[\SensitiveParameter] string $userToken, string $partnerId, string $keyId): array
+    {
+        return $this->command(['invoices'], ['--reporting_partner=' . $partnerId, '--key_id=' . $keyId], $userToken);
+    }
+
+    public function upcomingInvoice(#[\SensitiveParameter] string $userToken, string $partnerId, string $keyId): array
+    {
+        return $this->command(['upcoming-invoice'], ['--reporting_partner=' . $partnerId, '--key_id=' . $keyId], $userToken);
+    }
+
+    public function partnerDetails(#[\SensitiveParameter] string $userToken): array
+    {
+        return $this->command(['partner'], [], $userToken);
+    }
+
+    public function authorizeUrl(array $options): array
+    {
+        throw self::unsupported('authorizeUrl');
+    }
+
+    public function exchangeCode(#[\SensitiveParameter] string $code, string $redirectUri): array
+    {
+        throw self::unsupported('exchangeCode');
+    }
+
+    public function passwordGrant(string $username, #[\SensitiveParameter] string $password): array
+    {
+        throw self::unsupported('passwordGrant');
+    }
+
+    public function tokenInfo(#[\SensitiveParameter] string $token): array
+    {
+        return $this->command(['token-info'], [], $token);
+    }
+
+    public function licenseIssue(string $product): array
+    {
+        return $this->command(['license', 'issue'], ['--product=' . $product]);
+    }
+
+    public function licenseStatus(string $licenseKey): array
+    {
+        return $this->command(['license', 'status'], ['--license_key=' . $licenseKey]);
+    }
+
+    public function licenseRevoke(string $licenseKey): array
+    {
+        return $this->command(['license', 'revoke'], ['--license_key=' . $licenseKey]);
+    }
+
+    public function licenseAttach(string $licenseKey, string $site): array
+    {
+        return $this->command(['license', 'attach'], ['--license_key=' . $licenseKey, '--site=' . $site]);
+    }
+
+    public function licenseDetach(string $licenseKey, array $options): array
+    {
+        $args = ['--license_key=' . $licenseKey];
+        foreach ($options as $name => $value) {
+            if ($value === null) {
+                continue;
+            }
+            if ($name !== 'cancellation_email') {
+                throw Errors::invalid((string) $name, 'unknown option');
+            }
+            if (!is_bool($value)) {
+                throw Errors::invalid($name, 'expected a boolean');
+            }
+            $args[] = '--cancellation_email=' . ($value ? 'true' : 'false');
+        }
+        return $this->command(['license', 'detach'], $args);
+    }
+
+    public function productFamilies(): array
+    {
+        return $this->command(['product-families'], []);
+    }
+
+    public function licensingPartner(#[\SensitiveParameter] string $userToken): array
+    {
+        return $this->command(['licensing-partner'], [], $userToken);
+    }
+
+    public function siteConnection(string $url, string $localUser): array
+    {
+        return $this->command(['site-connection'], ['--url=' . $url, '--user=' . $localUser]);
+    }
+
+    /**
+     * The exception for a method the command-line tool has no command for.
+     */
+    public static function unsupported(string $method): Exception
+    {
+        return new Exception(
+            'unsupported_in_cli_mode',
+            sprintf(
+                'Client::%s() needs the library in-process (PHP FFI): the jetpack-partner command-line tool,'
+                . ' which the client runs when PHP has no FFI extension, has no command for it',
+                $method
+            )
+        );
+    }
+
+    /**
+     * Runs a command of the tool with --json output.
+     *
+     * @param list<string> $words the command (one or two words: "license", "issue")
+     * @param list<string> $args
+     * @return array<mixed>
+     */
+    private function command(array $words, array $args, #[\SensitiveParameter] ?string $userToken = null): array
+    {
+        $argv = array_merge([$this->cli], $words, $this->globalArgs, $args, ['--json']);
+        return $this->execute(implode(' ', $words), $argv, $userToken);
+    }
+
+    /**
+     * --query / --form arguments of the generic request: NAME=VALUE; a list as NAME[]=ITEM
+     * per item (how the library sends a list).
+     *
+     * @param mixed $value
+     * @return list<string>
+     */
+    private static function fieldArgs(string $kind, string $name, #[\SensitiveParameter] $value): array
+    {
+        if ($name === '' || str_contains($name, '=')) {
+            throw Errors::invalid($kind, sprintf('the name "%s" cannot be passed to the command-line tool', $name));
+        }
+        if ($value === null) {
+            return [];
+        }
+        if (!is_array($value)) {
+            return ['--' . $kind . '=' . $name . '=' . self::scalar($kind . '.' . $name, $value)];
+        }
+        $listName = str_ends_with($name, '[]') ? $name : $name . '[]';
+        $out = [];
+        foreach ($value as $item) {
+            $out[] = '--' . $kind . '=' . $listName . '=' . self::scalar($kind . '.' . $name, $item);
+        }
+        return $out;
+    }
+
+    /** @param list<string> $names */
+    private static function known(string $name, array $names): void
+    {
+        if (!in_array($name, $names, true)) {
+            throw Errors::invalid($name, 'unknown option (known: ' . implode(', ', $names) . ')');
+        }
+    }
+
+    /** @param mixed $value */
+    private static function scalar(string $field, $value): string
+    {
+        if (is_bool($value)) {
+            return $value ? 'true' : 'false';
+        }
+        if (is_int($value) || is_string($value)) {
+            return (string) $value;
+        }
+        if (is_float($value) && is_finite($value)) {
+            return json_encode($value, JSON_PRESERVE_ZERO_FRACTION);
+        }
+        throw Errors::invalid($field, 'expected a string, a number, a boolean or a list of them');
+    }
+
     /**
      * @param list<string> $args
      * @param array<string, mixed> $options
@@ -219,13 +465,17 @@ final class CliBackend implements Backend
 
     /**
      * @param list<string> $argv
-     * @return array<mixed>
+     * @return mixed the reply: an array, or with $any any JSON value
      */
-    private function execute(string $command, #[\SensitiveParameter] array $argv): array
+    private function execute(string $command, #[\SensitiveParameter] array $argv, #[\SensitiveParameter] ?string $userToken = null, bool $any = false)
     {
         $env = self::environment();
         $env['JETPACK_PARTNER_ID'] = $this->partnerId;
         $env['JETPACK_PARTNER_SECRET'] = $this->partnerSecret;
+        if ($userToken !== null) {
+            // A token on the command line would be visible in the process list.
+            $env['JETPACK_PARTNER_USER_TOKEN'] = $userToken;
+        }
 
         $pipes = [];
         $proc = @proc_open($argv, [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, $env);
@@ -237,7 +487,7 @@ final class CliBackend implements Backend
         $status = proc_close($proc);
 
         if ($status === 0) {
-            return Errors::decodeReply($stdout);
+            return $any ? Errors::decodeAny(trim($stdout)) : Errors::decodeReply($stdout);
         }
         if ($status === 1) {
             $error = json_decode(trim($stdout), true, 512, JSON_BIGINT_AS_STRING);
@@ -324,7 +574,8 @@ final class CliBackend implements Backend
             $env['JETPACK_PARTNER_API_BASE'],
             $env['JETPACK_START_API_HOST'],
             $env['JETPACK_PARTNER_ID'],
-            $env['JETPACK_PARTNER_SECRET']
+            $env['JETPACK_PARTNER_SECRET'],
+            $env['JETPACK_PARTNER_USER_TOKEN']
         );
         return $env;
     }

@@ -152,6 +152,29 @@ final class Errors
     }
 
     /**
+     * Decodes a success reply that may be any JSON value (the generic request): objects
+     * and arrays become PHP arrays, scalars stay scalars; an empty reply is null.
+     *
+     * @return mixed
+     */
+    public static function decodeAny(?string $json, int $httpStatus = 0, int $attempts = 0)
+    {
+        if ($json === null || $json === '') {
+            return null;
+        }
+        try {
+            return json_decode($json, true, 512, JSON_THROW_ON_ERROR | JSON_BIGINT_AS_STRING);
+        } catch (\JsonException $e) {
+            throw new TransportException(
+                'invalid_response',
+                'the reply is not valid JSON: ' . $e->getMessage(),
+                $httpStatus ?: null,
+                $attempts
+            );
+        }
+    }
+
+    /**
      * Decodes a server error body if it is a JSON object; null otherwise.
      *
      * @return array<mixed>|null

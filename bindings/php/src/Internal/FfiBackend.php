@@ -116,6 +116,175 @@ final class FfiBackend implements Backend
         return $this->call(fn ($out) => $this->ffi->jp_status($client, $site, $out));
     }
 
+    public function request(string $method, string $path, array $query, ?array $form, $json, #[\SensitiveParameter] ?string $userToken)
+    {
+        $client = $this->live();
+        $request = ['method' => $method, 'path' => $path];
+        if ($query !== []) {
+            $request['query'] = (object) $query;
+        }
+        if ($form !== null) {
+            $request['form'] = (object) $form;
+        }
+        if ($json !== null) {
+            $request['json'] = $json;
+        }
+        if ($userToken !== null) {
+            $request['user_token'] = $userToken;
+        }
+        $text = self::encode($request);
+        return $this->callAny(fn ($out) => $this->ffi->jp_request($client, $text, $out));
+    }
+
+    public function statusV12(string $site): array
+    {
+        $client = $this->live();
+        return $this->call(fn ($out) => $this->ffi->jp_status_v12($client, $site, $out));
+    }
+
+    public function upgradePaths(string $site): array
+    {
+        $client = $this->live();
+        return $this->call(fn ($out) => $this->ffi->jp_upgrade_paths($client, $site, $out));
+    }
+
+    public function errors(bool $verbose): array
+    {
+        $client = $this->live();
+        return $this->call(fn ($out) => $this->ffi->jp_errors($client, $verbose, $out));
+    }
+
+    public function partnerKeysVerify(): array
+    {
+        $client = $this->live();
+        return $this->call(fn ($out) => $this->ffi->jp_partner_keys_verify($client, $out));
+    }
+
+    public function activations(#[\SensitiveParameter] string $userToken, string $partnerId, string $keyId, array $options): array
+    {
+        $client = $this->live();
+        $json = self::optionsJson($options);
+        return $this->call(fn ($out) => $this->ffi->jp_activations($client, $userToken, $partnerId, $keyId, $json, $out));
+    }
+
+    public function activationsSummary(#[\SensitiveParameter] string $userToken, array $options): array
+    {
+        $client = $this->live();
+        $json = self::optionsJson($options);
+        return $this->call(fn ($out) => $this->ffi->jp_activations_summary($client, $userToken, $json, $out));
+    }
+
+    public function invoices(#[\SensitiveParameter] string $userToken, string $partnerId, string $keyId): array
+    {
+        $client = $this->live();
+        return $this->call(fn ($out) => $this->ffi->jp_invoices($client, $userToken, $partnerId, $keyId, $out));
+    }
+
+    public function upcomingInvoice(#[\SensitiveParameter] string $userToken, string $partnerId, string $keyId): array
+    {
+        $client = $this->live();
+        return $this->call(fn ($out) => $this->ffi->jp_upcoming_invoice($client, $userToken, $partnerId, $keyId, $out));
+    }
+
+    public function partnerDetails(#[\SensitiveParameter] string $userToken): array
+    {
+        $client = $this->live();
+        return $this->call(fn ($out) => $this->ffi->jp_partner_details($client, $userToken, $out));
+    }
+
+    public function authorizeUrl(array $options): array
+    {
+        $client = $this->live();
+        $json = self::optionsJson($options);
+        $url = $this->ffi->new('char*');
+        $state = $this->ffi->new('char*');
+        try {
+            $code = (int) $this->ffi->jp_oauth_authorize_url($client, $json, \FFI::addr($url), \FFI::addr($state));
+            if ($code !== Library::JP_OK) {
+                throw $this->setupError($code, 'authorize_url');
+            }
+            if (\FFI::isNull($url) || \FFI::isNull($state)) {
+                throw new Exception('internal', 'jp_oauth_authorize_url returned no string');
+            }
+            return ['url' => \FFI::string($url), 'state' => \FFI::string($state)];
+        } finally {
+            if (!\FFI::isNull($url)) {
+                $this->ffi->jp_string_free($url);
+            }
+            if (!\FFI::isNull($state)) {
+                $this->ffi->jp_string_free($state);
+            }
+        }
+    }
+
+    public function exchangeCode(#[\SensitiveParameter] string $code, string $redirectUri): array
+    {
+        $client = $this->live();
+        return $this->call(fn ($out) => $this->ffi->jp_oauth_exchange_code($client, $code, $redirectUri, $out));
+    }
+
+    public function passwordGrant(string $username, #[\SensitiveParameter] string $password): array
+    {
+        $client = $this->live();
+        return $this->call(fn ($out) => $this->ffi->jp_oauth_password_grant($client, $username, $password, $out));
+    }
+
+    public function tokenInfo(#[\SensitiveParameter] string $token): array
+    {
+        $client = $this->live();
+        return $this->call(fn ($out) => $this->ffi->jp_oauth_token_info($client, $token, $out));
+    }
+
+    public function licenseIssue(string $product): array
+    {
+        $client = $this->live();
+        return $this->call(fn ($out) => $this->ffi->jp_license_issue($client, $product, $out));
+    }
+
+    public function licenseStatus(string $licenseKey): array
+    {
+        $client = $this->live();
+        return $this->call(fn ($out) => $this->ffi->jp_license_status($client, $licenseKey, $out));
+    }
+
+    public function licenseRevoke(string $licenseKey): array
+    {
+        $client = $this->live();
+        return $this->call(fn ($out) => $this->ffi->jp_license_revoke($client, $licenseKey, $out));
+    }
+
+    public function licenseAttach(string $licenseKey, string $site): array
+    {
+        $client = $this->live();
+        return $this->call(fn ($out) => $this->ffi->jp_license_attach($client, $licenseKey, $site, $out));
+    }
+
+    public function licenseDetach(string $licenseKey, array $options): array
+    {
+        $client = $this->live();
+        $json = self::optionsJson($options);
+        return $this->call(fn ($out) => $this->ffi->jp_license_detach($client, $licenseKey, $json, $out));
+    }
+
+    public function productFamilies(): array
+    {
+        $client = $this->live();
+        return $this->call(fn ($out) => $this->ffi->jp_product_families($client, $out));
+    }
+
+    public function licensingPartner(#[\SensitiveParameter] string $userToken): array
+    {
+        $client = $this->live();
+        return $this->call(fn ($out) => $this->ffi->jp_licensing_partner($client, $userToken, $out));
+    }
+
+    public function siteConnection(string $url, string $localUser): array
+    {
+        $client = $this->live();
+        return $this->call(fn ($out) => $this->ffi->jp_site_connection($client, $url, $localUser, $out));
+    }
+
+
     /**
      * Runs one operation and turns its jp_response into a reply array or an exception.
      *
@@ -124,25 +293,55 @@ final class FfiBackend implements Backend
      */
     private function call(#[\SensitiveParameter] callable $op): array
     {
-        $response = $this->ffi->new('jp_response*');
+        return self::outcome($this->ffi, $op, false);
+    }
+
+    /**
+     * Like call(), for a reply that may be any JSON value.
+     *
+     * @param callable(\FFI\CData): int $op
+     * @return mixed
+     */
+    private function callAny(#[\SensitiveParameter] callable $op)
+    {
+        return self::outcome($this->ffi, $op, true);
+    }
+
+    /**
+     * Parses the redirect of the authorize page (jp_oauth_parse_redirect: no client needed).
+     *
+     * @return array<mixed> ["code" => ...] or ["access_token" => ..., "expires_in" => ..., "token_type" => ..., "site_id" => ...]
+     */
+    public static function parseRedirect(\FFI $ffi, string $url, #[\SensitiveParameter] string $expectedState): array
+    {
+        return self::outcome($ffi, fn ($out) => $ffi->jp_oauth_parse_redirect($url, $expectedState, $out), false);
+    }
+
+    /**
+     * @param callable(\FFI\CData): int $op
+     * @return mixed
+     */
+    private static function outcome(\FFI $ffi, #[\SensitiveParameter] callable $op, bool $any)
+    {
+        $response = $ffi->new('jp_response*');
         $op(\FFI::addr($response));
         if (\FFI::isNull($response)) {
             throw new Exception('internal', 'the library returned no response');
         }
         try {
-            $code = (int) $this->ffi->jp_response_code($response);
-            $json = self::str($this->ffi->jp_response_json($response));
-            $httpStatus = (int) $this->ffi->jp_response_http_status($response);
-            $attempts = (int) $this->ffi->jp_response_attempts($response);
+            $code = (int) $ffi->jp_response_code($response);
+            $json = self::str($ffi->jp_response_json($response));
+            $httpStatus = (int) $ffi->jp_response_http_status($response);
+            $attempts = (int) $ffi->jp_response_attempts($response);
             if ($code !== Library::JP_OK) {
-                $errorCode = self::str($this->ffi->jp_response_error_code($response)) ?? 'internal';
-                $message = self::str($this->ffi->jp_response_error_message($response)) ?? '';
+                $errorCode = self::str($ffi->jp_response_error_code($response)) ?? 'internal';
+                $message = self::str($ffi->jp_response_error_message($response)) ?? '';
             }
         } finally {
-            $this->ffi->jp_response_free($response);
+            $ffi->jp_response_free($response);
         }
         if ($code === Library::JP_OK) {
-            return Errors::decodeReply($json, $httpStatus, $attempts);
+            return $any ? Errors::decodeAny($json, $httpStatus, $attempts) : Errors::decodeReply($json, $httpStatus, $attempts);
         }
         throw Errors::fromResult($code, $errorCode, $message, $httpStatus, $attempts, Errors::decodeErrorBody($json));
     }
@@ -173,7 +372,17 @@ final class FfiBackend implements Backend
         if ($options === []) {
             return null;
         }
-        return json_encode((object) $options, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE);
+        return self::encode((object) $options);
+    }
+
+    /** @param mixed $value */
+    private static function encode(#[\SensitiveParameter] $value): string
+    {
+        try {
+            return json_encode($value, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PRESERVE_ZERO_FRACTION);
+        } catch (\JsonException $e) {
+            throw Errors::invalid('json', 'cannot be encoded as JSON: ' . $e->getMessage());
+        }
     }
 
     private function check(int $code, string $field): void

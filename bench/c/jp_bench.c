@@ -116,6 +116,7 @@ int main(int argc, char **argv) {
         if (argc < 5) usage();
         threads = parse_count(argv[3]);
         calls = parse_count(argv[4]);
+        if (threads > 256) usage();
     } else if (strcmp(mode, "rss") == 0) {
         calls = parse_count(argv[3]);
         rss_mode = 1;
@@ -144,8 +145,9 @@ int main(int argc, char **argv) {
     }
     long rss_before = rss_kib();
 
-    struct worker *ws = calloc((size_t)threads, sizeof *ws);
-    pthread_t *tids = calloc((size_t)threads, sizeof *tids);
+    size_t nthreads = (size_t)threads & 0x1ff; /* 1..256, checked above */
+    struct worker *ws = calloc(nthreads, sizeof *ws);
+    pthread_t *tids = calloc(nthreads, sizeof *tids);
     if (!ws || !tids) return 1;
     double t0 = now_s();
     if (threads == 1) {

@@ -236,6 +236,7 @@ impl Client {
                 url: url.clone(),
                 bearer,
                 body: call.body.clone(),
+                redact: &call.secrets,
             };
             let outcome = self.attempts(&request, idempotence, enveloped, deadline, &mut attempts);
             match (&outcome, &token) {
@@ -273,6 +274,11 @@ impl Client {
 
     /// Writes a log line, with the partner secret and the tokens redacted.
     fn log(&self, level: Level, line: impl FnOnce() -> String) {
+        self.log_redacting(level, &[], line);
+    }
+
+    /// Writes a log line with `extra` values (a user token, a password) redacted as well.
+    fn log_redacting(&self, level: Level, extra: &[&Secret], line: impl FnOnce() -> String) {
         let logger = &self.settings.logger;
         if !logger.enabled(level) {
             return;
@@ -282,6 +288,7 @@ impl Client {
         if let Some(t) = token.as_ref() {
             secrets.push(t.expose());
         }
+        secrets.extend(extra.iter().map(|s| s.expose()));
         logger.log(level, &secrets, line);
     }
 
@@ -302,6 +309,7 @@ impl Client {
             method: Method::Post,
             url: format!("{}/oauth2/token", self.settings.api_base),
             bearer: None,
+            redact: &[],
             body: Some(Body::Form(token_request_form(
                 &self.settings.partner_id,
                 &self.settings.partner_secret,
@@ -362,7 +370,9 @@ impl Client {
                     },
                 )
             };
-            self.log(Level::Debug, || {
+            let mut extra: Vec<&Secret> = request.redact.iter().map(|s| &**s).collect();
+            extra.extend(request.bearer);
+            self.log_redacting(Level::Debug, &extra, || {
                 let what = match &outcome {
                     Ok(reply) => format!("HTTP {}", reply.status),
                     Err(failure) => failure.detail.clone(),

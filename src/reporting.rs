@@ -342,13 +342,22 @@ impl Activations<'_> {
             ));
             return;
         };
-        let total = reply.body.get("total").and_then(|t| {
-            t.as_u64()
-                .or_else(|| t.as_str().and_then(|s| s.parse().ok()))
-        });
+        let number = |name: &str| {
+            reply.body.get(name).and_then(|t| {
+                t.as_u64()
+                    .or_else(|| t.as_str().and_then(|s| s.parse().ok()))
+            })
+        };
+        let total = number("total");
         *seen += items.len() as u64;
+        // Items up to the end of this page, when the reply says where it is (a walk may start
+        // at a later page); else the items seen so far.
+        let reached = match (number("page"), number("per_page")) {
+            (Some(page), Some(per_page)) => page.saturating_mul(per_page),
+            _ => *seen,
+        };
         *next_page += 1;
-        let last = items.is_empty() || total.is_some_and(|t| *seen >= t);
+        let last = items.is_empty() || total.is_some_and(|t| reached >= t);
         self.buffer.extend(items.iter().cloned());
         if last {
             self.state = IterState::Done;

@@ -71,6 +71,8 @@ pub(crate) struct HttpRequest<'a> {
     pub bearer: Option<&'a Secret>,
     /// The body of a POST, PUT or DELETE (none: an empty form body for POST and PUT).
     pub body: Option<Body>,
+    /// Values kept out of log lines besides the bearer token (a token in the query, a password).
+    pub redact: &'a [Arc<Secret>],
 }
 
 /// A reply read whole (status, the headers the client uses, capped body).

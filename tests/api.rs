@@ -298,6 +298,7 @@ fn reporting_walks_every_page() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(premium.len(), 30);
+    reset_stats(url);
     let tail = client
         .activations_iter(
             &token,
@@ -307,6 +308,7 @@ fn reporting_walks_every_page() {
         )
         .count();
     assert_eq!(tail, 25);
+    assert_eq!(count(url, "reporting"), 2, "pages 2 and 3, no more");
 
     let summary = client
         .activations_summary(
@@ -675,4 +677,55 @@ fn user_token_calls_are_retried_when_safe_and_never_refresh_the_partner_token() 
     let e = client.license_issue("jetpack-scan").unwrap_err();
     assert_eq!(e.code(), "outcome_unknown");
     assert_eq!(e.attempts(), 1);
+}
+
+#[test]
+fn user_tokens_and_passwords_stay_out_of_logs_and_errors() {
+    use std::sync::{Arc, Mutex};
+    let sb = start();
+    let url = sb.url();
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let copy = lines.clone();
+    let mut config = config(url);
+    config.log = Some(Arc::new(move |l: &str| {
+        copy.lock().unwrap().push(l.to_string())
+    }));
+    let client = Client::new(config).unwrap();
+    let token = user_token(&client);
+    let mut messages = Vec::new();
+    for kind in ["close", "reset", "html", "invalid_json", "refuse_token"] {
+        for endpoint in ["reporting", "token_info", "licensing", "token"] {
+            fault(url, json!({"endpoint": endpoint, "kind": kind, "count": 0}));
+        }
+        for result in [
+            client.partner_details(&token),
+            client.token_info(&token),
+            client.licensing_partner(&token),
+            client.password_grant(USER, "pw-not-in-logs"),
+            client.exchange_code("code-not-in-logs", REDIRECT),
+        ] {
+            if let Err(e) = result {
+                messages.push(format!("{e} {e:?}"));
+            }
+        }
+        clear_faults(url);
+    }
+    let lines = lines.lock().unwrap().clone();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("GET /oauth2/token-info attempt 1")),
+        "{lines:?}"
+    );
+    assert!(messages.len() >= 20, "{messages:?}");
+    for text in lines.iter().chain(&messages) {
+        for secret in [
+            token.as_str(),
+            PARTNER_SECRET,
+            "pw-not-in-logs",
+            "code-not-in-logs",
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
 }

@@ -1,4 +1,5 @@
-"""Provision and cancel Jetpack plans through WordPress.com's hosting-partner API.
+"""WordPress.com's Jetpack hosting-partner API: provisioning, reporting, OAuth2 for users and
+the Licensing API.
 
 A thin ctypes binding of ``libjetpack_partner``::
 
@@ -15,9 +16,10 @@ checked at import (:class:`LibraryLoadError` otherwise, a subclass of ``ImportEr
 
 from ._version import __version__
 from ._lib import LibraryLoadError, lib_path as library_path, library_version
-from ._client import Client, site_identifier
+from ._client import Client, Grant, parse_redirect, site_identifier
 from ._log import LOG_DEBUG, LOG_ERROR, LOG_INFO, log_to_logging, set_log_callback
 from .errors import (
+    AccessDenied,
     ApiError,
     Code,
     InternalError,
@@ -27,6 +29,7 @@ from .errors import (
     OutcomeUnknown,
     RequestTimeout,
     ResponseTooLarge,
+    StateMismatch,
     TlsError,
     TokenError,
     TransportError,
@@ -38,6 +41,8 @@ __all__ = [
     "library_version",
     "Client",
     "site_identifier",
+    "Grant",
+    "parse_redirect",
     "set_log_callback",
     "log_to_logging",
     "LOG_ERROR",
@@ -53,7 +58,9 @@ __all__ = [
     "OutcomeUnknown",
     "InvalidResponse",
     "ResponseTooLarge",
+    "AccessDenied",
     "InvalidArgument",
+    "StateMismatch",
     "InternalError",
     "LibraryLoadError",
 ]

@@ -53,6 +53,7 @@ ClientPtr = ctypes.POINTER(jp_client)
 ResponsePtr = ctypes.POINTER(jp_response)
 _c_str = ctypes.c_char_p  # const char * (borrowed, copied by ctypes into bytes)
 _owned_str = ctypes.POINTER(ctypes.c_char)  # char * owned by the caller, freed with jp_string_free
+_out = ctypes.POINTER(ResponsePtr)  # jp_response **out
 
 #: ``typedef void (*jp_log_fn)(uint32_t level, const char *line, void *user_data)``
 jp_log_fn = ctypes.CFUNCTYPE(None, ctypes.c_uint32, ctypes.c_char_p, ctypes.c_void_p)
@@ -88,6 +89,33 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Any]]] = {
     "jp_string_free": (None, [_owned_str]),
     "jp_site_identifier": (jp_code, [_c_str, ctypes.POINTER(_owned_str)]),
     "jp_set_log_callback": (jp_code, [jp_log_fn, ctypes.c_void_p]),
+    # The rest of the partner API: any endpoint, reporting, OAuth2 for users, Licensing.
+    "jp_request": (jp_code, [ClientPtr, _c_str, _out]),
+    "jp_status_v12": (jp_code, [ClientPtr, _c_str, _out]),
+    "jp_upgrade_paths": (jp_code, [ClientPtr, _c_str, _out]),
+    "jp_errors": (jp_code, [ClientPtr, ctypes.c_bool, _out]),
+    "jp_partner_keys_verify": (jp_code, [ClientPtr, _out]),
+    "jp_activations": (jp_code, [ClientPtr, _c_str, _c_str, _c_str, _c_str, _out]),
+    "jp_activations_summary": (jp_code, [ClientPtr, _c_str, _c_str, _out]),
+    "jp_invoices": (jp_code, [ClientPtr, _c_str, _c_str, _c_str, _out]),
+    "jp_upcoming_invoice": (jp_code, [ClientPtr, _c_str, _c_str, _c_str, _out]),
+    "jp_partner_details": (jp_code, [ClientPtr, _c_str, _out]),
+    "jp_oauth_authorize_url": (
+        jp_code,
+        [ClientPtr, _c_str, ctypes.POINTER(_owned_str), ctypes.POINTER(_owned_str)],
+    ),
+    "jp_oauth_parse_redirect": (jp_code, [_c_str, _c_str, _out]),
+    "jp_oauth_exchange_code": (jp_code, [ClientPtr, _c_str, _c_str, _out]),
+    "jp_oauth_password_grant": (jp_code, [ClientPtr, _c_str, _c_str, _out]),
+    "jp_oauth_token_info": (jp_code, [ClientPtr, _c_str, _out]),
+    "jp_license_issue": (jp_code, [ClientPtr, _c_str, _out]),
+    "jp_license_status": (jp_code, [ClientPtr, _c_str, _out]),
+    "jp_license_revoke": (jp_code, [ClientPtr, _c_str, _out]),
+    "jp_license_attach": (jp_code, [ClientPtr, _c_str, _c_str, _out]),
+    "jp_license_detach": (jp_code, [ClientPtr, _c_str, _c_str, _out]),
+    "jp_product_families": (jp_code, [ClientPtr, _out]),
+    "jp_licensing_partner": (jp_code, [ClientPtr, _c_str, _out]),
+    "jp_site_connection": (jp_code, [ClientPtr, _c_str, _c_str, _out]),
 }
 
 

@@ -5,6 +5,7 @@ Hierarchy::
     JetpackError                     every failure; .code, .message, .http_status
     +-- ApiError                     the server answered with an error (invalid_plan, invalid_blog, ...)
     |   +-- TokenError               the partner token was refused (code "token_error", e.g. invalid_client)
+    |   +-- AccessDenied             the user refused the authorization (code "access_denied")
     +-- TransportError               no usable answer: retry later, or check the site's status
     |   +-- RequestTimeout           "timeout"
     |   +-- TlsError                 "tls_error"
@@ -12,6 +13,7 @@ Hierarchy::
     |   +-- InvalidResponse          "invalid_response": the reply was not the expected JSON
     |       +-- ResponseTooLarge     "response_too_large"
     +-- InvalidArgument (ValueError) bad input, refused before anything was sent
+    |   +-- StateMismatch            an OAuth redirect's ``state`` is not the expected one ("state_mismatch")
     +-- InternalError                a defect in the library ("internal")
 """
 
@@ -132,6 +134,21 @@ class InternalError(JetpackError):
     """A defect in the library (``code == "internal"``)."""
 
 
+class AccessDenied(ApiError):
+    """The user refused the authorization on WordPress.com (``code == "access_denied"``).
+
+    Raised by :func:`jetpack_partner.parse_redirect` when the redirect carries
+    ``error=access_denied`` (in the query, or in the fragment of the implicit flow). Another
+    ``error=`` of a redirect raises a plain :class:`ApiError` with that code.
+    """
+
+
+class StateMismatch(InvalidArgument):
+    """An OAuth redirect's ``state`` is missing or differs from the expected one
+    (``code == "state_mismatch"``): the redirect may be forged; do not use its code or token.
+    """
+
+
 _BY_RESULT: Dict[int, Type[JetpackError]] = {
     Code.INVALID_ARGUMENT: InvalidArgument,
     Code.API_ERROR: ApiError,
@@ -146,6 +163,23 @@ _BY_RESULT: Dict[int, Type[JetpackError]] = {
 }
 
 
-def error_class(result: int) -> Type[JetpackError]:
-    """The exception class for a C ABI result number (the base class for unknown numbers)."""
-    return _BY_RESULT.get(result, JetpackError)
+# Error codes with a class of their own, refining the class of their result number.
+_BY_CODE: Dict[str, Type[JetpackError]] = {
+    "access_denied": AccessDenied,
+    "state_mismatch": StateMismatch,
+}
+
+
+def error_class(result: int, code: Optional[str] = None) -> Type[JetpackError]:
+    """The exception class for a C ABI result number and error code string.
+
+    The result number picks the class (the base class for unknown numbers); a ``code`` with a
+    class of its own (``access_denied``, ``state_mismatch``) refines it when that class derives
+    from the result's class.
+    """
+    base = _BY_RESULT.get(result, JetpackError)
+    if code is not None:
+        special = _BY_CODE.get(code)
+        if special is not None and issubclass(special, base):
+            return special
+    return base

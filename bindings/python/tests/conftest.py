@@ -6,6 +6,7 @@ The shared library and the sandbox binary come from ``JETPACK_PARTNER_LIB`` and
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
@@ -83,8 +85,9 @@ def _die_with_parent() -> None:
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
-@pytest.fixture(scope="session")
-def sandbox() -> Iterator[Sandbox]:
+@contextlib.contextmanager
+def start_sandbox(*args: str) -> Iterator[Sandbox]:
+    """Run ``jetpack-partner-sandbox --listen 127.0.0.1:0 ARGS...`` until the block ends."""
     if not os.access(SANDBOX_BIN, os.X_OK):
         pytest.fail(
             f"sandbox binary not found: {SANDBOX_BIN} (run `cargo build --release --workspace` "
@@ -95,7 +98,7 @@ def sandbox() -> Iterator[Sandbox]:
         err_path = Path(tmp) / "stderr"
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             proc = subprocess.Popen(
-                [SANDBOX_BIN, "--listen", "127.0.0.1:0"],
+                [SANDBOX_BIN, "--listen", "127.0.0.1:0", *args],
                 stdout=out,
                 stderr=err,
                 stdin=subprocess.DEVNULL,
@@ -126,6 +129,12 @@ def sandbox() -> Iterator[Sandbox]:
                 proc.wait()
 
 
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Sandbox]:
+    with start_sandbox() as sb:
+        yield sb
+
+
 @pytest.fixture(autouse=True)
 def _no_faults_left(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
@@ -151,3 +160,27 @@ def rss_kib() -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+USER_PASSWORD = "sandbox-demo-password"
+
+
+def user_token_for(sandbox: Sandbox, client_id: str, client_secret: str) -> str:
+    """A user token of the partner's WordPress.com user, by the password grant over plain HTTP."""
+    form = urllib.parse.urlencode(
+        {
+            "grant_type": "password",
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "username": f"partner-{client_id}",
+            "password": USER_PASSWORD,
+        }
+    ).encode()
+    with urllib.request.urlopen(f"{sandbox.url}/oauth2/token", data=form, timeout=10) as resp:
+        return json.loads(resp.read())["access_token"]
+
+
+@pytest.fixture(scope="session")
+def user_token(sandbox: Sandbox) -> str:
+    """A user token of the demo partner's user (partner-12345)."""
+    return user_token_for(sandbox, PARTNER_ID, PARTNER_SECRET)

@@ -65,3 +65,46 @@ def test_a_leak_of_responses_would_be_detected(client: Client, site: str) -> Non
         f"leaking {CALLS} responses grew RSS by only {growth} KiB: the threshold of "
         f"{MAX_GROWTH_KIB} KiB would not catch a leak"
     )
+
+
+def _oauth_helpers(client: Client, n: int) -> None:
+    for i in range(n):
+        url, state = client.authorize_url("http://127.0.0.1:9/callback", response_type="token")
+        grant = jp.parse_redirect(
+            f"http://127.0.0.1:9/callback#access_token=t{i}&expires_in=60&token_type=bearer"
+            f"&state={state}",
+            state,
+        )
+        assert grant.access_token == f"t{i}"
+        try:
+            jp.parse_redirect(f"http://127.0.0.1:9/callback?code=c&state={state}x", state)
+        except jp.StateMismatch:
+            pass
+        else:  # pragma: no cover
+            raise AssertionError("state_mismatch expected")
+
+
+def test_rss_flat_over_the_oauth_helpers(client: Client) -> None:
+    """authorize_url's owned strings and parse_redirect's responses are freed."""
+    _oauth_helpers(client, 1000)
+    gc.collect()
+    before = rss_kib()
+    _oauth_helpers(client, CALLS)
+    gc.collect()
+    growth = rss_kib() - before
+    assert growth < MAX_GROWTH_KIB, f"RSS grew by {growth} KiB over {CALLS} rounds"
+
+
+def test_rss_flat_over_api_calls(client: Client) -> None:
+    def calls(n: int) -> None:
+        for _ in range(n):
+            assert client.product_families()
+            assert client.request("GET", "/rest/v1.3/jpphp/errors", auth="none")["errors"]
+
+    calls(300)
+    gc.collect()
+    before = rss_kib()
+    calls(3000)
+    gc.collect()
+    growth = rss_kib() - before
+    assert growth < MAX_GROWTH_KIB, f"RSS grew by {growth} KiB over 6000 calls"

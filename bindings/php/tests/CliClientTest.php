@@ -28,6 +28,7 @@ final class CliClientTest extends ClientTestCase
         $record = $dir . '/record';
         file_put_contents($wrapper, "#!/bin/sh\n"
             . 'printf "%s\n" "$@" > ' . escapeshellarg($record) . "\n"
+            . 'printf "PASSWORDS=%s/%s\n" "$JETPACK_PARTNER_SSH_PASS" "$JETPACK_PARTNER_FTP_PASS" >> ' . escapeshellarg($record) . "\n"
             . 'printf "SECRET=%s\n" "$JETPACK_PARTNER_SECRET" >> ' . escapeshellarg($record) . "\n"
             . 'exec ' . escapeshellarg(Env::cli()) . ' "$@"' . "\n");
         chmod($wrapper, 0755);
@@ -35,17 +36,21 @@ final class CliClientTest extends ClientTestCase
             $secret = Sandbox::PARTNER_SECRET;
             $client = $this->client(['cli' => $wrapper]);
             $key = "-----BEGIN OPENSSH PRIVATE KEY-----\nkey-material-" . bin2hex(random_bytes(6)) . "\n-----END OPENSSH PRIVATE KEY-----\n";
-            $reply = $client->provision('admin', Sandbox::uniqueSite('argv'), 'premium', ['ssh_user' => 'u', 'ssh_private_key' => $key]);
+            $reply = $client->provision('admin', Sandbox::uniqueSite('argv'), 'premium', [
+                'ssh_user' => 'u', 'ssh_private_key' => $key, 'ssh_pass' => 'ssh-pw-x1', 'ftp_user' => 'f', 'ftp_pass' => 'ftp-pw-x2',
+            ]);
             $this->assertTrue($reply['success']);
             $this->assertTrue($reply['ssh_set'] ?? null, json_encode($reply));
             $lines = file($record, FILE_IGNORE_NEW_LINES);
             $secretLine = array_pop($lines);
             $this->assertSame("SECRET=$secret", $secretLine);
+            $this->assertSame('PASSWORDS=ssh-pw-x1/ftp-pw-x2', array_pop($lines));
             $this->assertSame('provision', $lines[0]);
             $this->assertContains('--user=admin', $lines);
             foreach ($lines as $arg) {
                 $this->assertStringNotContainsString($secret, $arg);
                 $this->assertStringNotContainsString('key-material-', $arg);
+                $this->assertStringNotContainsString('-pw-x', $arg);
             }
             // The key file is gone once the call returned.
             $keyArg = preg_grep('/^--ssh_private_key_file=/', $lines);

@@ -768,6 +768,9 @@ impl fmt::Display for InvalidArgument {
 pub const ENV_ID: &str = "JETPACK_PARTNER_ID";
 pub const ENV_SECRET: &str = "JETPACK_PARTNER_SECRET";
 pub const ENV_API_BASE: &str = "JETPACK_PARTNER_API_BASE";
+/// Backup passwords, so that they need not appear in the process list either.
+pub const ENV_SSH_PASS: &str = "JETPACK_PARTNER_SSH_PASS";
+pub const ENV_FTP_PASS: &str = "JETPACK_PARTNER_FTP_PASS";
 /// The old scripts' way to point at another API host (host name only, HTTPS).
 pub const ENV_OLD_API_HOST: &str = "JETPACK_START_API_HOST";
 
@@ -827,14 +830,10 @@ pub fn resolve(raw: &Raw, env: impl Fn(&str) -> Option<String>) -> Result<Plan, 
                 put_bool(raw, &mut options, name)?;
             }
             put_int(raw, &mut options, "wpcom_user_id")?;
-            for name in [
-                "wpcom_user_email",
-                "partner_tracking_id",
-                "ssh_user",
-                "ssh_pass",
-            ] {
+            for name in ["wpcom_user_email", "partner_tracking_id", "ssh_user"] {
                 put_str(raw, &mut options, name);
             }
+            put_password(raw, &mut options, "ssh_pass", ENV_SSH_PASS, &env);
             match (raw.get("ssh_private_key"), raw.get("ssh_private_key_file")) {
                 (Some(_), Some(_)) => return Err(invalid(
                     "ssh_private_key: give --ssh_private_key or --ssh_private_key_file, not both",
@@ -852,9 +851,10 @@ pub fn resolve(raw: &Raw, env: impl Fn(&str) -> Option<String>) -> Result<Plan, 
             }
             put_str(raw, &mut options, "ssh_host");
             put_int(raw, &mut options, "ssh_port")?;
-            for name in ["ftp_user", "ftp_pass", "ftp_host"] {
+            for name in ["ftp_user", "ftp_host"] {
                 put_str(raw, &mut options, name);
             }
+            put_password(raw, &mut options, "ftp_pass", ENV_FTP_PASS, &env);
             put_int(raw, &mut options, "ftp_port")?;
             Call::Provision {
                 user,
@@ -977,6 +977,19 @@ pub fn put_int(raw: &Raw, options: &mut Options, name: &str) -> Result<(), Inval
 pub fn put_str(raw: &Raw, options: &mut Options, name: &str) {
     if let Some(v) = raw.get(name) {
         options.insert(name.to_owned(), Value::String(v.to_owned()));
+    }
+}
+
+/// A password flag, falling back to its environment variable (the flag wins).
+fn put_password(
+    raw: &Raw,
+    options: &mut Options,
+    name: &str,
+    env_name: &str,
+    env: &impl Fn(&str) -> Option<String>,
+) {
+    if let Some(v) = raw.get(name).map(str::to_owned).or_else(|| env(env_name)) {
+        options.insert(name.to_owned(), Value::String(v));
     }
 }
 
@@ -1606,6 +1619,41 @@ mod tests {
             Some("https://old.example")
         );
         assert_eq!(resolve(&raw, no_env).unwrap().settings.api_base, None);
+    }
+
+    #[test]
+    fn backup_passwords_come_from_the_environment_unless_given() {
+        let env = |name: &str| match name {
+            ENV_ID => Some("1".to_owned()),
+            ENV_SECRET => Some("s".to_owned()),
+            ENV_SSH_PASS => Some("ssh-from-env".to_owned()),
+            ENV_FTP_PASS => Some("ftp-from-env".to_owned()),
+            _ => None,
+        };
+        let options = |list: &[&str]| match resolve(&run(list), env).unwrap().call {
+            Call::Provision { options, .. } => options,
+            other => panic!("expected a provision, got {other:?}"),
+        };
+        let from_env = options(&["provision", "--user=a", "--url=https://e.com"]);
+        assert_eq!(from_env["ssh_pass"], "ssh-from-env");
+        assert_eq!(from_env["ftp_pass"], "ftp-from-env");
+        let from_flags = options(&[
+            "provision",
+            "--user=a",
+            "--url=https://e.com",
+            "--ssh_pass=flag-ssh",
+            "--ftp_pass=flag-ftp",
+        ]);
+        assert_eq!(from_flags["ssh_pass"], "flag-ssh");
+        assert_eq!(from_flags["ftp_pass"], "flag-ftp");
+        let none = match resolve(&run(&["provision", "--user=a", "--url=https://e.com"]), creds_env)
+            .unwrap()
+            .call
+        {
+            Call::Provision { options, .. } => options,
+            other => panic!("expected a provision, got {other:?}"),
+        };
+        assert!(!none.contains_key("ssh_pass") && !none.contains_key("ftp_pass"));
     }
 
     #[test]

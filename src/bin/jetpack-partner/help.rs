@@ -105,6 +105,8 @@ Usage: jetpack-partner provision --user=LOGIN --url=SITE_URL [--plan=SLUG] [flag
   --ssh_user=U --ssh_pass=P --ssh_host=H --ssh_port=N      backup credentials (SSH)
   --ssh_private_key=KEY | --ssh_private_key_file=PATH      SSH key, as text or read from a file
   --ftp_user=U --ftp_pass=P --ftp_host=H --ftp_port=N      backup credentials (FTP)
+                              the passwords default to $JETPACK_PARTNER_SSH_PASS and
+                              $JETPACK_PARTNER_FTP_PASS, which keep them out of the process list
   --home_url=URL --site_url=URL --allow-root    accepted and ignored (with a note on stderr): they
                               only applied to the old script's local WP-CLI run. WordPress.com
                               reaches the site at --url

@@ -430,6 +430,15 @@ final class CliBackend implements Backend
      */
     private function run(string $command, array $args, #[\SensitiveParameter] array $options): array
     {
+        // Passwords on the command line would be visible in the process list: the tool reads them
+        // from its environment instead.
+        $secretEnv = [];
+        foreach (['ssh_pass' => 'JETPACK_PARTNER_SSH_PASS', 'ftp_pass' => 'JETPACK_PARTNER_FTP_PASS'] as $name => $variable) {
+            if (isset($options[$name]) && is_string($options[$name]) && $options[$name] !== '') {
+                $secretEnv[$variable] = $options[$name];
+                unset($options[$name]);
+            }
+        }
         $keyFile = null;
         if (isset($options['ssh_private_key']) && is_string($options['ssh_private_key'])) {
             // A key on the command line would be visible in the process list: hand it over in a file only we can read.
@@ -438,7 +447,7 @@ final class CliBackend implements Backend
             $args[] = '--ssh_private_key_file=' . $keyFile;
         }
         try {
-            return $this->execute($command, array_merge([$this->cli, $command], $this->globalArgs, $args, self::optionArgs($command, $options)));
+            return $this->execute($command, array_merge([$this->cli, $command], $this->globalArgs, $args, self::optionArgs($command, $options)), null, false, $secretEnv);
         } finally {
             if ($keyFile !== null) {
                 @unlink($keyFile);
@@ -467,9 +476,9 @@ final class CliBackend implements Backend
      * @param list<string> $argv
      * @return mixed the reply: an array, or with $any any JSON value
      */
-    private function execute(string $command, #[\SensitiveParameter] array $argv, #[\SensitiveParameter] ?string $userToken = null, bool $any = false)
+    private function execute(string $command, #[\SensitiveParameter] array $argv, #[\SensitiveParameter] ?string $userToken = null, bool $any = false, #[\SensitiveParameter] array $secretEnv = [])
     {
-        $env = self::environment();
+        $env = array_merge(self::environment(), $secretEnv);
         $env['JETPACK_PARTNER_ID'] = $this->partnerId;
         $env['JETPACK_PARTNER_SECRET'] = $this->partnerSecret;
         if ($userToken !== null) {
@@ -575,7 +584,9 @@ final class CliBackend implements Backend
             $env['JETPACK_START_API_HOST'],
             $env['JETPACK_PARTNER_ID'],
             $env['JETPACK_PARTNER_SECRET'],
-            $env['JETPACK_PARTNER_USER_TOKEN']
+            $env['JETPACK_PARTNER_USER_TOKEN'],
+            $env['JETPACK_PARTNER_SSH_PASS'],
+            $env['JETPACK_PARTNER_FTP_PASS']
         );
         return $env;
     }

@@ -1646,9 +1646,12 @@ mod tests {
         ]);
         assert_eq!(from_flags["ssh_pass"], "flag-ssh");
         assert_eq!(from_flags["ftp_pass"], "flag-ftp");
-        let none = match resolve(&run(&["provision", "--user=a", "--url=https://e.com"]), creds_env)
-            .unwrap()
-            .call
+        let none = match resolve(
+            &run(&["provision", "--user=a", "--url=https://e.com"]),
+            creds_env,
+        )
+        .unwrap()
+        .call
         {
             Call::Provision { options, .. } => options,
             other => panic!("expected a provision, got {other:?}"),

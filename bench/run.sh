@@ -326,6 +326,9 @@ panel_series() { # REP
   done
 }
 
+if awk -v l="${LOAD_START%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
+  log "warning: the machine is busy (load average $LOAD_START on $(nproc) cores): the rates will be noisy"
+fi
 log "mode $MODE: $REPS rep(s); $N_FAST fast / $N_SLOW slow / $N_SCRIPT script calls; wrk ${WRK_SECS}s, panel ${PANEL_SECS}s"
 for rep in $(seq 1 "$REPS"); do
   log "--- rep $rep/$REPS: fixed-JSON nginx"

@@ -14,8 +14,9 @@ use crate::log::Level;
 use crate::reply::{interpret, is_token_refusal, unwrap_enveloped_reply, CHECK_STATUS};
 use crate::retry::{delay_before_retry, Idempotence};
 use crate::secret::{redact, Secret};
-use crate::token::{parse_token_reply, token_request_form, TokenCache};
-use crate::transport::{Body, Failure, FailureKind, HttpReply, HttpRequest, Method, Transport};
+use crate::shared::{Shared, Slot};
+use crate::token::{parse_token_reply, token_request_form};
+use crate::transport::{send, Body, Failure, FailureKind, HttpReply, HttpRequest, Method};
 
 /// The server's reply to a successful call.
 #[derive(Clone, PartialEq)]
@@ -67,11 +68,15 @@ impl fmt::Debug for Reply {
 
 /// A client of the partner API. Cheap to share: one client may be used by many threads at once
 /// (`Send + Sync`); they share its partner token and its kept-alive connections.
+///
+/// The token and the connections are kept by the process, not by the client: every client made with
+/// the same partner ID, secret, API base, proxy, CA bundle and time limits uses the same ones, also
+/// after the clients before it were dropped (at most 16 sets of settings are kept, the least recently
+/// used one is forgotten first; a process made by `fork()` starts without any).
 pub struct Client {
     config: ClientConfig,
     settings: Arc<Settings>,
-    transport: Transport,
-    token: TokenCache,
+    shared: Slot,
 }
 
 impl fmt::Debug for Client {
@@ -162,9 +167,8 @@ impl Client {
         let settings = Arc::new(Settings::from_config(&config)?);
         Ok(Client {
             config,
-            transport: Transport::new(settings.clone()),
             settings,
-            token: TokenCache::default(),
+            shared: Slot::default(),
         })
     }
 
@@ -219,9 +223,11 @@ impl Client {
             url.push('?');
             url.push_str(&query);
         }
+        let shared = self.shared.get(&self.settings);
+        let shared = &*shared;
         let mut attempts = 0u32;
         let mut token = match call.auth {
-            CallAuth::Partner => Some(self.token(None, deadline)?),
+            CallAuth::Partner => Some(self.token(shared, None, deadline)?),
             CallAuth::User(_) | CallAuth::None => None,
         };
         let mut refreshed = false;
@@ -238,7 +244,14 @@ impl Client {
                 body: call.body.clone(),
                 redact: &call.secrets,
             };
-            let outcome = self.attempts(&request, idempotence, enveloped, deadline, &mut attempts);
+            let outcome = self.attempts(
+                shared,
+                &request,
+                idempotence,
+                enveloped,
+                deadline,
+                &mut attempts,
+            );
             match (&outcome, &token) {
                 (Ok(reply), Some(refused)) if !refreshed && is_token_refusal(reply) => {
                     refreshed = true;
@@ -248,7 +261,7 @@ impl Client {
                     });
                     let refused = refused.clone();
                     token = Some(
-                        self.token(Some(&refused), deadline)
+                        self.token(shared, Some(&refused), deadline)
                             .map_err(|e| e.with_attempts(attempts))?,
                     );
                 }
@@ -283,7 +296,7 @@ impl Client {
         if !logger.enabled(level) {
             return;
         }
-        let token = self.token.current();
+        let token = self.shared.current_token();
         let mut secrets = vec![self.settings.partner_secret.expose()];
         if let Some(t) = token.as_ref() {
             secrets.push(t.expose());
@@ -296,15 +309,17 @@ impl Client {
     /// replaced it.
     fn token(
         &self,
+        shared: &Shared,
         refused: Option<&Arc<Secret>>,
         deadline: Instant,
     ) -> Result<Arc<Secret>, Error> {
-        self.token
-            .get_or_fetch(refused, || self.fetch_token(deadline))
+        shared
+            .token
+            .get_or_fetch(refused, || self.fetch_token(shared, deadline))
             .map_err(|e| self.scrub(e, &[]))
     }
 
-    fn fetch_token(&self, deadline: Instant) -> Result<Secret, Error> {
+    fn fetch_token(&self, shared: &Shared, deadline: Instant) -> Result<Secret, Error> {
         let request = HttpRequest {
             method: Method::Post,
             url: format!("{}/oauth2/token", self.settings.api_base),
@@ -316,7 +331,14 @@ impl Client {
             ))),
         };
         let mut attempts = 0;
-        let outcome = self.attempts(&request, Idempotence::Safe, false, deadline, &mut attempts);
+        let outcome = self.attempts(
+            shared,
+            &request,
+            Idempotence::Safe,
+            false,
+            deadline,
+            &mut attempts,
+        );
         self.log(Level::Debug, || match &outcome {
             Ok(reply) if (200..300).contains(&reply.status) => "partner token obtained".to_string(),
             _ => "partner token request failed".to_string(),
@@ -332,6 +354,7 @@ impl Client {
     /// would pass the deadline. Returns the last outcome.
     fn attempts(
         &self,
+        shared: &Shared,
         request: &HttpRequest<'_>,
         idempotence: Idempotence,
         enveloped: bool,
@@ -351,7 +374,7 @@ impl Client {
             tries += 1;
             *attempts += 1;
             let sent = Instant::now();
-            let outcome = self.transport.send(request, remaining).map(|reply| {
+            let outcome = send(&shared.agent, &self.settings, request, remaining).map(|reply| {
                 if enveloped {
                     unwrap_enveloped_reply(reply)
                 } else {
@@ -402,7 +425,7 @@ impl Client {
 
     /// Removes the partner secret and tokens from an error's message.
     fn scrub(&self, error: Error, extra: &[&Secret]) -> Error {
-        let current = self.token.current();
+        let current = self.shared.current_token();
         let mut secrets = vec![self.settings.partner_secret.expose()];
         secrets.extend(extra.iter().map(|s| s.expose()));
         if let Some(t) = current.as_ref() {

@@ -149,6 +149,8 @@ pub(crate) struct Settings {
     pub timeout: Duration,
     pub connect_timeout: Duration,
     pub proxy: Option<ureq::Proxy>,
+    /// The proxy URL as configured (it may carry a password), for telling settings apart.
+    pub proxy_url: Option<Secret>,
     pub extra_roots: Vec<Certificate<'static>>,
     pub max_attempts: u32,
     pub max_response_bytes: u64,
@@ -211,9 +213,9 @@ impl Settings {
                 format!("must be between 1 and {MAX_RESPONSE_BYTES_LIMIT}"),
             ));
         }
-        let proxy = match config.proxy.as_deref() {
-            None | Some("") => None,
-            Some(url) => Some(check_proxy(url)?),
+        let (proxy, proxy_url) = match config.proxy.as_deref() {
+            None | Some("") => (None, None),
+            Some(url) => (Some(check_proxy(url)?), Some(Secret::new(url))),
         };
         let extra_roots = match &config.ca_bundle {
             None => Vec::new(),
@@ -226,6 +228,7 @@ impl Settings {
             timeout: config.timeout,
             connect_timeout: config.connect_timeout,
             proxy,
+            proxy_url,
             extra_roots,
             max_attempts: config.max_attempts,
             max_response_bytes: config.max_response_bytes,

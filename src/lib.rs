@@ -37,6 +37,7 @@ mod reporting;
 mod request;
 mod retry;
 mod secret;
+mod shared;
 mod site;
 mod token;
 mod transport;

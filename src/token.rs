@@ -1,5 +1,6 @@
 //! The partner token (OAuth2 client credentials, scope `jetpack-partner`): asked for once, on first
-//! use, shared by every call and thread of a client, and replaced once when a call is refused for it.
+//! use, shared by every call and thread of the clients with the same settings (see `shared`), and
+//! replaced once, for all of them, when a call is refused for it.
 
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -11,7 +12,7 @@ use crate::reply::{error_fields, excerpt, parse_json};
 use crate::secret::Secret;
 use crate::transport::HttpReply;
 
-/// The token of a client, and the lock that makes concurrent first uses ask the server only once.
+/// The token of a set of clients, and the lock that makes concurrent first uses ask the server only once.
 #[derive(Default)]
 pub(crate) struct TokenCache {
     current: RwLock<Option<Arc<Secret>>>,

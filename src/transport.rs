@@ -3,7 +3,7 @@
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use ureq::config::Config;
@@ -19,6 +19,9 @@ use crate::secret::Secret;
 
 /// The `User-Agent` of every request.
 pub(crate) const USER_AGENT: &str = concat!("jetpack-partner/", env!("CARGO_PKG_VERSION"));
+
+/// Kept-alive connections an agent keeps per host (and in all).
+const MAX_IDLE_CONNECTIONS: usize = 32;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Method {
@@ -115,134 +118,92 @@ pub(crate) struct Failure {
     pub detail: String,
 }
 
-/// The HTTP side of a client: its settings and its agent, created lazily and again in a new process
-/// (after `fork()`), so no connection or thread exists before the first call and none is shared
-/// between a parent and its child.
-pub(crate) struct Transport {
-    settings: Arc<Settings>,
-    agent: Mutex<Option<(u32, Agent)>>,
-}
-
-impl Transport {
-    pub(crate) fn new(settings: Arc<Settings>) -> Transport {
-        Transport {
-            settings,
-            agent: Mutex::new(None),
-        }
-    }
-
-    fn agent(&self) -> Agent {
-        let pid = std::process::id();
-        let mut slot = self.agent.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((owner, agent)) = slot.as_ref() {
-            if *owner == pid {
-                return agent.clone();
+/// Sends one request with `agent` and reads the whole reply, within `remaining` time.
+pub(crate) fn send(
+    agent: &Agent,
+    settings: &Settings,
+    request: &HttpRequest<'_>,
+    remaining: Duration,
+) -> Result<HttpReply, Failure> {
+    let connect = settings.connect_timeout.min(remaining);
+    let max_bytes = settings.max_response_bytes;
+    let bearer = request.bearer.map(bearer_value);
+    let result = match request.method {
+        Method::Get | Method::Delete if request.body.is_none() => {
+            let mut builder = match request.method {
+                Method::Get => agent.get(&request.url),
+                _ => agent.delete(&request.url),
             }
-        }
-        if let Some((_, inherited)) = slot.take() {
-            // Inherited from the parent process: its pooled connections belong to the parent.
-            // Dropping them here could shut down or write to sockets the parent still uses, so the
-            // old agent is parked, never used nor dropped (one per client and fork).
-            park_inherited(inherited);
-        }
-        let agent = build_agent(&self.settings);
-        *slot = Some((pid, agent.clone()));
-        agent
-    }
-
-    /// Sends one request and reads the whole reply, within `remaining` time.
-    pub(crate) fn send(
-        &self,
-        request: &HttpRequest<'_>,
-        remaining: Duration,
-    ) -> Result<HttpReply, Failure> {
-        let agent = self.agent();
-        let connect = self.settings.connect_timeout.min(remaining);
-        let max_bytes = self.settings.max_response_bytes;
-        let bearer = request.bearer.map(bearer_value);
-        let result = match request.method {
-            Method::Get | Method::Delete if request.body.is_none() => {
-                let mut builder = match request.method {
-                    Method::Get => agent.get(&request.url),
-                    _ => agent.delete(&request.url),
-                }
-                .header("Accept", "application/json");
-                if let Some(value) = &bearer {
-                    builder = builder.header("Authorization", value.as_str());
-                }
-                builder
-                    .config()
-                    .timeout_global(Some(remaining))
-                    .timeout_connect(Some(connect))
-                    .build()
-                    .call()
+            .header("Accept", "application/json");
+            if let Some(value) = &bearer {
+                builder = builder.header("Authorization", value.as_str());
             }
-            method => {
-                let mut builder = match method {
-                    Method::Put => agent.put(&request.url),
-                    Method::Get => agent.get(&request.url).force_send_body(),
-                    Method::Delete => agent.delete(&request.url).force_send_body(),
-                    Method::Post => agent.post(&request.url),
-                }
-                .header("Accept", "application/json");
-                if let Some(value) = &bearer {
-                    builder = builder.header("Authorization", value.as_str());
-                }
-                let (content_type, body): (&str, &[u8]) = match &request.body {
-                    Some(body) => (body.content_type(), body.bytes()),
-                    None => ("application/x-www-form-urlencoded", b""),
-                };
-                builder
-                    .config()
-                    .timeout_global(Some(remaining))
-                    .timeout_connect(Some(connect))
-                    .build()
-                    .content_type(content_type)
-                    .send(body)
+            builder
+                .config()
+                .timeout_global(Some(remaining))
+                .timeout_connect(Some(connect))
+                .build()
+                .call()
+        }
+        method => {
+            let mut builder = match method {
+                Method::Put => agent.put(&request.url),
+                Method::Get => agent.get(&request.url).force_send_body(),
+                Method::Delete => agent.delete(&request.url).force_send_body(),
+                Method::Post => agent.post(&request.url),
             }
-        };
-        let response = result.map_err(classify)?;
-        let status = response.status().as_u16();
-        let headers = response.headers();
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.trim().to_string())
-        };
-        let retry_after_raw = header("retry-after");
-        let retry_after = retry_after_raw
-            .as_deref()
-            .and_then(|v| v.parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let location = header("location");
-        let body = response
-            .into_body()
-            .into_with_config()
-            .limit(max_bytes)
-            .read_to_vec()
-            .map_err(classify)?;
-        Ok(HttpReply {
-            status,
-            has_retry_after: retry_after_raw.is_some(),
-            retry_after,
-            location,
-            body,
-        })
-    }
-}
-
-/// Agents inherited across `fork()`, kept (not dropped) for the life of the process.
-fn park_inherited(agent: Agent) {
-    static PARKED: Mutex<Vec<Agent>> = Mutex::new(Vec::new());
-    PARKED.lock().unwrap_or_else(|e| e.into_inner()).push(agent);
+            .header("Accept", "application/json");
+            if let Some(value) = &bearer {
+                builder = builder.header("Authorization", value.as_str());
+            }
+            let (content_type, body): (&str, &[u8]) = match &request.body {
+                Some(body) => (body.content_type(), body.bytes()),
+                None => ("application/x-www-form-urlencoded", b""),
+            };
+            builder
+                .config()
+                .timeout_global(Some(remaining))
+                .timeout_connect(Some(connect))
+                .build()
+                .content_type(content_type)
+                .send(body)
+        }
+    };
+    let response = result.map_err(classify)?;
+    let status = response.status().as_u16();
+    let headers = response.headers();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_string())
+    };
+    let retry_after_raw = header("retry-after");
+    let retry_after = retry_after_raw
+        .as_deref()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let location = header("location");
+    let body = response
+        .into_body()
+        .into_with_config()
+        .limit(max_bytes)
+        .read_to_vec()
+        .map_err(classify)?;
+    Ok(HttpReply {
+        status,
+        has_retry_after: retry_after_raw.is_some(),
+        retry_after,
+        location,
+        body,
+    })
 }
 
 fn bearer_value(token: &Secret) -> Zeroizing<String> {
     Zeroizing::new(format!("Bearer {}", token.expose()))
 }
 
-fn build_agent(settings: &Settings) -> Agent {
+pub(crate) fn build_agent(settings: &Settings) -> Agent {
     let root_certs = if settings.api_base.starts_with("https:") {
         root_certs(&settings.extra_roots)
     } else {
@@ -261,6 +222,9 @@ fn build_agent(settings: &Settings) -> Agent {
         .proxy(settings.proxy.clone())
         .tls_config(tls)
         .max_idle_age(Duration::from_secs(30))
+        // Enough kept-alive connections for every thread of a busy process (ureq keeps 3 per host).
+        .max_idle_connections(MAX_IDLE_CONNECTIONS)
+        .max_idle_connections_per_host(MAX_IDLE_CONNECTIONS)
         .build();
     Agent::with_parts(
         config,

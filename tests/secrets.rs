@@ -574,7 +574,11 @@ fn fault_matrix_codes_attempts_and_no_secret_anywhere() {
     let mut mismatches: Vec<String> = Vec::new();
     for (i, r) in rows().into_iter().enumerate() {
         clear_faults(&url);
-        let client = Client::new(config(&url, r.timeout_ms)).expect("config");
+        // Clients with the same settings share their token within the process: a connect time limit
+        // of its own gives each row's client its own token, so that token faults reach the server.
+        let mut row_config = config(&url, r.timeout_ms);
+        row_config.connect_timeout = Duration::from_millis(5_000 + i as u64);
+        let client = Client::new(row_config).expect("config");
         let site = format!("https://matrix-{i}.example");
         if r.endpoint != "token" {
             // The token and the site exist before the fault.

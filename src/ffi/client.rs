@@ -81,7 +81,14 @@ unsafe fn change_config(
 ///
 /// On `JP_OK`, `*out` receives the new client; release it with `jp_client_free`. On failure `*out` is
 /// set to NULL (when `out` is not NULL) and `jp_last_error_message()` tells why. The secret is copied;
-/// the library wipes its copy from memory when the client is freed.
+/// the library wipes its copies from memory when they are dropped.
+///
+/// The partner token and the kept-alive connections belong to the process, not to the client: every
+/// client with the same partner ID, secret, API base, proxy, CA bundle and time limits uses the same
+/// ones, also after the clients before it were freed (so a PHP-FPM worker that makes a client per
+/// page asks for the token once). At most 16 such sets of settings are kept, the least recently used
+/// one forgotten first (its secret and token wiped once no client uses it); a process made by
+/// `fork()` starts without any.
 ///
 /// Thread safety: any thread.
 ///
@@ -116,7 +123,9 @@ pub unsafe extern "C" fn jp_client_new(
     })
 }
 
-/// Releases a client and wipes its secret and token from memory. NULL is a no-op.
+/// Releases a client and wipes its copy of the secret from memory. The token and the connections it
+/// used stay with the process for later clients with the same settings (see `jp_client_new`). NULL is
+/// a no-op.
 ///
 /// Thread safety: only once no other thread uses the client any more.
 ///

@@ -538,8 +538,36 @@ static void *provision_thread(void *p) {
     return NULL;
 }
 
+/* The token and the connections outlive a client: the next client with the same settings uses them,
+   one with other settings does not. */
+static void test_shared_between_clients(void) {
+    reset_stats();
+    for (int i = 0; i < 3; i++) {
+        jp_client *client = new_client();
+        CHECK(jp_client_set_connect_timeout_ms(client, 9002) == JP_OK, "set_connect_timeout_ms");
+        char site[96];
+        snprintf(site, sizeof site, "https://shared%d.example.com", i);
+        jp_response *r = NULL;
+        CHECK(jp_provision(client, "admin", site, "premium", NULL, &r) == JP_OK, "shared provision %d", i);
+        CHECK(jp_response_attempts(r) == 1, "shared provision %d: %u attempts", i, jp_response_attempts(r));
+        jp_response_free(r);
+        jp_client_free(client);
+    }
+    CHECK(stat_count("token") == 1, "one token for 3 clients in sequence: %ld", stat_count("token"));
+    jp_client *other = new_client();
+    CHECK(jp_client_set_connect_timeout_ms(other, 9003) == JP_OK, "set_connect_timeout_ms");
+    jp_response *r = NULL;
+    CHECK(jp_status(other, "shared0.example.com", &r) == JP_OK, "status with other settings");
+    jp_response_free(r);
+    jp_client_free(other);
+    CHECK(stat_count("token") == 2, "other settings, own token: %ld", stat_count("token"));
+}
+
 static void test_threads(void) {
     jp_client *client = new_client();
+    /* Clients with the same settings share one token per process: a connect time limit of its own
+       makes this client ask for its own token. */
+    CHECK(jp_client_set_connect_timeout_ms(client, 9001) == JP_OK, "set_connect_timeout_ms");
     reset_stats();
     pthread_t threads[8];
     struct thread_arg args[8];
@@ -1176,6 +1204,7 @@ int main(int argc, char **argv) {
     test_token_error();
     test_connection_errors();
     test_faults();
+    test_shared_between_clients();
     test_threads();
     test_fork();
     test_log_callback();

@@ -138,12 +138,16 @@ pub(crate) fn send(
             if let Some(value) = &bearer {
                 builder = builder.header("Authorization", value.as_str());
             }
-            builder
-                .config()
-                .timeout_global(Some(remaining))
-                .timeout_connect(Some(connect))
-                .build()
-                .call()
+            if uses_agent_timeouts(settings, remaining) {
+                builder.call()
+            } else {
+                builder
+                    .config()
+                    .timeout_global(Some(remaining))
+                    .timeout_connect(Some(connect))
+                    .build()
+                    .call()
+            }
         }
         method => {
             let mut builder = match method {
@@ -160,13 +164,17 @@ pub(crate) fn send(
                 Some(body) => (body.content_type(), body.bytes()),
                 None => ("application/x-www-form-urlencoded", b""),
             };
-            builder
-                .config()
-                .timeout_global(Some(remaining))
-                .timeout_connect(Some(connect))
-                .build()
-                .content_type(content_type)
-                .send(body)
+            if uses_agent_timeouts(settings, remaining) {
+                builder.content_type(content_type).send(body)
+            } else {
+                builder
+                    .config()
+                    .timeout_global(Some(remaining))
+                    .timeout_connect(Some(connect))
+                    .build()
+                    .content_type(content_type)
+                    .send(body)
+            }
         }
     };
     let response = result.map_err(classify)?;
@@ -197,6 +205,17 @@ pub(crate) fn send(
         location,
         body,
     })
+}
+
+/// Slack within which a call's remaining time counts as the whole overall time limit.
+const TIMEOUT_SLACK: Duration = Duration::from_millis(1);
+
+/// Whether the agent's own time limits (the client's overall and connect limits) fit this request:
+/// its remaining time is the whole overall limit, give or take [`TIMEOUT_SLACK`] (the usual first
+/// attempt of a call with the token at hand). Only otherwise does the request need a configuration
+/// of its own, which ureq builds anew for every request.
+fn uses_agent_timeouts(settings: &Settings, remaining: Duration) -> bool {
+    remaining + TIMEOUT_SLACK >= settings.timeout && settings.connect_timeout <= remaining
 }
 
 fn bearer_value(token: &Secret) -> Zeroizing<String> {

@@ -37,7 +37,17 @@ impl HttpUrl {
 
     /// The whole URL, re-assembled from its (normalised) parts.
     pub fn to_url_string(&self) -> String {
-        format!("{}://{}{}", self.scheme, self.authority(), self.rest)
+        let mut url =
+            String::with_capacity(self.scheme.len() + 3 + self.host.len() + 6 + self.rest.len());
+        url.push_str(&self.scheme);
+        url.push_str("://");
+        url.push_str(&self.host);
+        if let Some(port) = self.port {
+            url.push(':');
+            url.push_str(&port.to_string());
+        }
+        url.push_str(&self.rest);
+        url
     }
 
     /// Whether the host is a loopback name or address (`localhost`, `127.0.0.0/8`, `[::1]`).
@@ -172,6 +182,14 @@ pub(crate) fn normalize_host(field: &str, host: &str) -> Result<String, Error> {
             )),
         };
     }
+    if host.is_ascii() {
+        return normalize_ascii_host(field, host);
+    }
+    normalize_unicode_host(field, host)
+}
+
+/// `normalize_host` for any host that is not a bracketed IPv6 literal.
+fn normalize_unicode_host(field: &str, host: &str) -> Result<String, Error> {
     // Ideographic and full-width full stops separate labels like '.' does (UTS #46).
     let unified: String = host
         .chars()
@@ -231,6 +249,48 @@ pub(crate) fn normalize_host(field: &str, host: &str) -> Result<String, Error> {
         labels.push(ascii);
     }
     let joined = labels.join(".");
+    if joined.len() > 253 {
+        return Err(Error::invalid_argument(
+            field,
+            "has a host longer than 253 bytes",
+        ));
+    }
+    Ok(joined)
+}
+
+/// `normalize_host` for an ASCII host, in one allocation: the same checks, in the same order, with
+/// the same outcome.
+fn normalize_ascii_host(field: &str, host: &str) -> Result<String, Error> {
+    let joined = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+    for label in joined.split('.') {
+        if label.is_empty() {
+            return Err(Error::invalid_argument(
+                field,
+                "has an empty label in its host",
+            ));
+        }
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(Error::invalid_argument(
+                field,
+                "has invalid characters in its host",
+            ));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(Error::invalid_argument(
+                field,
+                "has a host label that starts or ends with '-'",
+            ));
+        }
+        if label.len() > 63 {
+            return Err(Error::invalid_argument(
+                field,
+                "has a host label longer than 63 bytes",
+            ));
+        }
+    }
     if joined.len() > 253 {
         return Err(Error::invalid_argument(
             field,
@@ -321,6 +381,35 @@ pub(crate) fn check_text(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn ascii_hosts_take_the_short_path_to_the_same_result() {
+        let long_label = "a".repeat(64);
+        let long_host = format!("{}.com", "abcdefghi.".repeat(26));
+        for host in [
+            "example.com",
+            "Example.COM.",
+            "a..b",
+            ".",
+            "a.",
+            "..",
+            "-a.com",
+            "a-.com",
+            "a_b.example",
+            "ex ample.com",
+            "ex%41.com",
+            long_label.as_str(),
+            long_host.as_str(),
+            "127.0.0.1",
+            "xn--bcher-kva.example",
+        ] {
+            let short = normalize_ascii_host("siteurl", host).map_err(|e| e.message().to_string());
+            let general =
+                normalize_unicode_host("siteurl", host).map_err(|e| e.message().to_string());
+            assert_eq!(short, general, "{host}");
+        }
+    }
+
     use super::*;
 
     fn refused(field: &str, input: &str) -> String {

@@ -39,6 +39,7 @@ mod retry;
 mod secret;
 mod shared;
 mod site;
+mod tcp;
 mod token;
 mod transport;
 mod validate;

@@ -10,7 +10,7 @@ use ureq::config::Config;
 use ureq::http::Uri;
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::NextTimeout;
 use ureq::Agent;
 use zeroize::Zeroizing;
 
@@ -247,7 +247,7 @@ pub(crate) fn build_agent(settings: &Settings) -> Agent {
         .build();
     Agent::with_parts(
         config,
-        DefaultConnector::default(),
+        crate::tcp::connector(),
         LiteralFirstResolver::default(),
     )
 }

@@ -51,15 +51,23 @@ pub(crate) fn identifier_for_field(field: &str, site: &str) -> Result<String, Er
         }
         return Ok(site.to_string());
     }
-    if site.contains("://") {
+    let identifier = if site.contains("://") {
         let url = parse_http_url(field, site)?;
-        return Ok(from_parts(&url.authority(), &url.rest));
+        from_parts(&url.authority(), &url.rest)
+    } else if site.contains("::") {
+        normalize_identifier(field, site)?
+    } else {
+        let url = parse_http_url(field, &format!("http://{site}"))?;
+        from_parts(&url.authority(), &url.rest)
+    };
+    // A host of digits alone would reach the API as a blog ID: another site.
+    if identifier.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::invalid_argument(
+            field,
+            "has a host of digits only, which the API would read as a blog ID; pass the blog ID itself",
+        ));
     }
-    if site.contains("::") {
-        return normalize_identifier(field, site);
-    }
-    let url = parse_http_url(field, &format!("http://{site}"))?;
-    Ok(from_parts(&url.authority(), &url.rest))
+    Ok(identifier)
 }
 
 /// `authority` + path with `/` -> `::`, trailing `:` removed; the query is dropped.
@@ -69,21 +77,41 @@ fn from_parts(authority: &str, rest: &str) -> String {
     joined.trim_end_matches(':').to_string()
 }
 
-/// Checks an identifier already in `host[:port]::path::...` form.
+/// Checks an identifier already in `host[:port]::path::...` form (the host may be a bracketed IPv6
+/// literal, whose own `::` is not a separator).
 fn normalize_identifier(field: &str, id: &str) -> Result<String, Error> {
-    if id.contains(['/', '?', '#', '@', '\\']) {
-        return Err(Error::invalid_argument(
+    let not_an_identifier = || {
+        Error::invalid_argument(
             field,
             "is neither a URL, a blog ID nor a valid site identifier",
-        ));
-    }
-    let (authority, path) = match id.find("::") {
-        Some(pos) => id.split_at(pos),
+        )
+    };
+    let host_end = if id.starts_with('[') {
+        id.find(']').map(|i| i + 1).ok_or_else(not_an_identifier)?
+    } else {
+        0
+    };
+    let (authority, path) = match id[host_end..].find("::") {
+        Some(pos) => id.split_at(host_end + pos),
         None => (id, ""),
     };
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((host, port)) if !host.is_empty() => (host, Some(port)),
-        _ => (authority, None),
+    // '@' is fine in a path segment (`example.com/@user`), never in the authority.
+    if authority.contains(['/', '?', '#', '@', '\\']) || path.contains(['/', '?', '#', '\\']) {
+        return Err(not_an_identifier());
+    }
+    let (host, port) = if host_end > 0 {
+        match &authority[host_end..] {
+            "" => (&authority[..host_end], None),
+            rest => match rest.strip_prefix(':') {
+                Some(port) => (&authority[..host_end], Some(port)),
+                None => return Err(not_an_identifier()),
+            },
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) if !host.is_empty() => (host, Some(port)),
+            _ => (authority, None),
+        }
     };
     let host = normalize_host(field, host)?;
     let authority = match port {
@@ -130,8 +158,39 @@ mod tests {
             ("https://bücher.example/a", "xn--bcher-kva.example::a"),
             ("12345", "12345"),
             ("0", "0"),
+            ("https://[::1]:8443/wp", "[::1]:8443::wp"),
+            ("[::1]:8443::wp", "[::1]:8443::wp"),
+            ("[::1]::wp", "[::1]::wp"),
+            ("https://example.com/@user", "example.com::@user"),
+            ("example.com::@user", "example.com::@user"),
+            ("https://12345.example/", "12345.example"),
         ] {
             assert_eq!(site_identifier(input).unwrap(), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn every_identifier_made_from_a_url_is_accepted_again() {
+        for url in [
+            "https://[::1]:8443/wp/",
+            "https://example.com/@user/blog",
+            "https://bücher.example:8080/a/b",
+        ] {
+            let id = site_identifier(url).unwrap();
+            assert_eq!(site_identifier(&id).unwrap(), id, "{url}");
+        }
+    }
+
+    #[test]
+    fn hosts_of_digits_are_not_mistaken_for_blog_ids() {
+        for bad in ["https://12345/", "http://12345", "12345::", "12345/"] {
+            let err = site_identifier(bad).expect_err(bad);
+            assert_eq!(err.code(), "invalid_argument", "{bad}");
+            assert!(
+                err.message().contains("blog ID"),
+                "{bad}: {}",
+                err.message()
+            );
         }
     }
 
@@ -149,6 +208,9 @@ mod tests {
             "123456789012345678901",
             "ftp://example.com",
             "example.com:99999::x",
+            "user@example.com::x",
+            "[::1::x",
+            "[::1]x::y",
         ] {
             let err = site_identifier(bad).expect_err(bad);
             assert_eq!(err.code(), "invalid_argument", "{bad}");

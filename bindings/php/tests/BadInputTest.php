@@ -98,6 +98,8 @@ final class BadInputTest extends TestCase
             'invalid UTF-8 in siteurl'           => ['siteurl', fn (Client $c) => $c->provision('admin', "https://ex\xC3ample.com")],
             'invalid UTF-8 in status site'       => ['site', fn (Client $c) => $c->status("ex\xFFample.com")],
             'invalid UTF-8 in key name'          => ['name', fn (Client $c) => $c->partnerKeyNew("k\xFE")],
+            'invalid UTF-8 in notes'             => ['notes', fn (Client $c) => $c->partnerKeyNew('k', ['notes' => "a\xFF"])],
+            'invalid UTF-8 in ssh_pass'          => ['ssh_pass', fn (Client $c) => $c->provision('admin', $site, null, ['ssh_user' => 'u', 'ssh_pass' => "p\xC3"])],
             // Site URLs.
             'siteurl with user-info'             => ['siteurl', fn (Client $c) => $c->provision('admin', 'https://user:pass@example.com/')],
             'siteurl with user only'             => ['siteurl', fn (Client $c) => $c->provision('admin', 'https://user@example.com')],

@@ -372,6 +372,12 @@ final class FfiBackend implements Backend
         if ($options === []) {
             return null;
         }
+        foreach ($options as $name => $value) {
+            // Name the option whose text is not UTF-8, rather than the JSON document as a whole.
+            if (is_string($value) && preg_match('//u', $value) !== 1) {
+                throw Errors::invalid((string) $name, 'is not valid UTF-8');
+            }
+        }
         return self::encode((object) $options);
     }
 

@@ -8,7 +8,7 @@
 //! child starts with an empty registry, and what it inherited is never used nor dropped (its sockets
 //! belong to the parent).
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use ureq::Agent;
@@ -131,15 +131,21 @@ pub(crate) fn lookup(settings: &Settings, pid: u32) -> Arc<Shared> {
     shared
 }
 
-/// A client's handle on its shared state, looked up on first use and again in a new process.
+/// A client's handle on its shared state, looked up on first use and again in a new process. Read
+/// by every call, from any number of threads: they do not wait for each other.
 #[derive(Default)]
-pub(crate) struct Slot(Mutex<Option<(u32, Arc<Shared>)>>);
+pub(crate) struct Slot(RwLock<Option<(u32, Arc<Shared>)>>);
 
 impl Slot {
     /// The shared state of `settings` for this process.
     pub(crate) fn get(&self, settings: &Settings) -> Arc<Shared> {
         let pid = std::process::id();
-        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((owner, shared)) = self.0.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            if *owner == pid {
+                return shared.clone();
+            }
+        }
+        let mut slot = self.0.write().unwrap_or_else(|e| e.into_inner());
         match slot.as_ref() {
             Some((owner, shared)) if *owner == pid => return shared.clone(),
             _ => {}
@@ -155,7 +161,7 @@ impl Slot {
     /// The current token of this process's shared state, if the client has one (used to redact).
     pub(crate) fn current_token(&self) -> Option<Arc<Secret>> {
         let pid = std::process::id();
-        let slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let slot = self.0.read().unwrap_or_else(|e| e.into_inner());
         match slot.as_ref() {
             Some((owner, shared)) if *owner == pid => shared.token.current(),
             _ => None,

@@ -88,11 +88,13 @@ def _options_json(options: Dict[str, Any]) -> Optional[bytes]:
     present = {k: v for k, v in options.items() if v is not None}
     if not present:
         return None
-    try:
-        text = json.dumps(present, allow_nan=False, ensure_ascii=False)
-    except (TypeError, ValueError) as exc:
-        raise _invalid("options", f"cannot be encoded as JSON: {exc}") from None
-    return _encode("options", text)
+    # Check option by option, so that the error names the option at fault.
+    for name, value in present.items():
+        try:
+            json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        except (TypeError, ValueError) as exc:
+            raise _invalid(name, f"cannot be sent: {exc}") from None
+    return _encode("options", json.dumps(present, allow_nan=False, ensure_ascii=False))
 
 
 def _id_text(name: str, value: Any) -> str:

@@ -355,3 +355,22 @@ def test_idn_reaches_the_sandbox_in_punycode(
     requests = quiet.stats()["requests"]
     assert requests.get("provision") == 1
     assert requests.get("status") == 2
+
+
+@pytest.mark.parametrize(
+    "call, field",
+    [
+        (lambda c: c.partner_key_new("r", allowed_premium_plans=b"1"), "allowed_premium_plans"),
+        (lambda c: c.partner_key_new("r", notes="a\udc80b"), "notes"),
+        (lambda c: c.provision("admin", "https://example.com", ssh_port=float("nan")), "ssh_port"),
+        (lambda c: c.cancel("example.com", plan=object()), "plan"),
+    ],
+)
+def test_an_option_that_cannot_be_sent_is_named(
+    client: Client, quiet: Sandbox, call: Call, field: str
+) -> None:
+    with pytest.raises(jp.InvalidArgument) as info:
+        call(client)
+    assert info.value.code == "invalid_argument"
+    assert info.value.message.startswith(f"{field}: "), info.value.message
+    _assert_nothing_sent(quiet)

@@ -2,9 +2,9 @@
 # The C side of the library, checked end to end:
 #   - the committed header is what cbindgen 0.29.4 generates (no drift);
 #   - the .so exports exactly the header's functions, has its SONAME and is linked -z nodelete;
-#   - tests/c/test_jetpack_partner.c (every exported function and error path) and examples/c/provision.c
-#     build with -Werror against the header, and run against a fresh sandbox under valgrind with zero
-#     errors and zero leaks.
+#   - tests/c/test_jetpack_partner.c (every exported function and error path), tests/c/fault_matrix.c
+#     (the fault matrix and the bad-input table of issue 5) and examples/c/provision.c build with -Werror
+#     against the header, and run against a fresh sandbox under valgrind with zero errors and zero leaks.
 # Assumes `cargo build --release --workspace` was run. Prints "N passed, M failed" last; exits 1 on any
 # failure. Env: JETPACK_PARTNER_LIB, JETPACK_PARTNER_SANDBOX, CC, CBINDGEN, VALGRIND=0 (run without).
 set -u
@@ -85,6 +85,12 @@ else
     fail "tests/c/test_jetpack_partner.c does not build"
     finish
 fi
+if $CC $CFLAGS -o "$BUILD/fault_matrix" tests/c/fault_matrix.c $LDFLAGS; then
+    pass "tests/c/fault_matrix.c builds with -Werror"
+else
+    fail "tests/c/fault_matrix.c does not build"
+    finish
+fi
 if $CC $CFLAGS -o "$BUILD/provision" examples/c/provision.c $LDFLAGS; then
     pass "examples/c/provision.c builds with -Werror"
 else
@@ -111,19 +117,26 @@ echo "not a certificate" >"$BUILD/not.pem"
 "$SANDBOX" --listen 127.0.0.1:0 --partner 12345:sandbox-demo-secret --partner 67890:other-partner-secret \
     >"$BUILD/sandbox.out" 2>"$BUILD/sandbox.err" &
 SANDBOX_PID=$!
-trap 'kill "$SANDBOX_PID" 2>/dev/null; wait "$SANDBOX_PID" 2>/dev/null' EXIT
+# A second one, which tests/c/fault_matrix.c stops (by this PID) to refuse connections after its
+# clients got their token.
+"$SANDBOX" --listen 127.0.0.1:0 >"$BUILD/doomed.out" 2>"$BUILD/doomed.err" &
+DOOMED_PID=$!
+disown "$DOOMED_PID" # killed on purpose: no "Killed" notice from the shell
+trap 'kill "$SANDBOX_PID" "$DOOMED_PID" 2>/dev/null; wait "$SANDBOX_PID" "$DOOMED_PID" 2>/dev/null' EXIT
 URL=
+DOOMED_URL=
 for _ in $(seq 100); do
     URL=$(head -n 1 "$BUILD/sandbox.out" 2>/dev/null)
-    [ -n "$URL" ] && break
+    DOOMED_URL=$(head -n 1 "$BUILD/doomed.out" 2>/dev/null)
+    [ -n "$URL" ] && [ -n "$DOOMED_URL" ] && break
     sleep 0.1
 done
-if [ -z "$URL" ]; then
-    cat "$BUILD/sandbox.err"
-    fail "the sandbox did not start"
+if [ -z "$URL" ] || [ -z "$DOOMED_URL" ]; then
+    cat "$BUILD/sandbox.err" "$BUILD/doomed.err"
+    fail "the sandboxes did not start"
     finish
 fi
-pass "sandbox started at $URL"
+pass "sandbox started at $URL (and a second one at $DOOMED_URL)"
 
 export LD_LIBRARY_PATH="$BUILD/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 RUN=()
@@ -133,24 +146,34 @@ if [ "${VALGRIND:-1}" != 0 ]; then
         --child-silent-after-fork=yes)
 fi
 
-# 7. The C test program.
-"${RUN[@]}" "$BUILD/test_jetpack_partner" "$URL" "$BUILD/ca.pem" "$BUILD/not.pem" >"$BUILD/test.out" 2>"$BUILD/test.err"
-rc=$?
-cat "$BUILD/test.err"
-summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$BUILD/test.out" | tail -n 1)
-if [ -n "$summary" ]; then
-    read -r c_passed _ c_failed _ <<<"$summary"
-    passed=$((passed + c_passed))
-    failed=$((failed + c_failed))
-    echo "C test program: $summary"
-else
-    fail "the C test program printed no summary"
-fi
-if [ "$rc" -eq 0 ]; then
-    pass "the C test program exits 0 ${RUN:+(valgrind: no errors, no leaks)}"
-else
-    fail "the C test program exited $rc (99: valgrind found errors or leaks)"
-fi
+# 7. The C test programs: each prints "N passed, M failed" last, added to this script's counts.
+run_c_program() {
+    local name=$1 out=$BUILD/$1.out err=$BUILD/$1.err
+    shift
+    "${RUN[@]}" "$BUILD/$name" "$@" >"$out" 2>"$err"
+    local rc=$? summary
+    cat "$err"
+    summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
+    if [ -n "$summary" ]; then
+        read -r c_passed _ c_failed _ <<<"$summary"
+        passed=$((passed + c_passed))
+        failed=$((failed + c_failed))
+        echo "tests/c/$name.c: $summary"
+    else
+        fail "tests/c/$name.c printed no summary"
+    fi
+    if [ "$rc" -eq 0 ]; then
+        pass "tests/c/$name.c exits 0 ${RUN:+(valgrind: no errors, no leaks)}"
+    else
+        fail "tests/c/$name.c exited $rc (99: valgrind found errors or leaks)"
+    fi
+}
+run_c_program test_jetpack_partner "$URL" "$BUILD/ca.pem" "$BUILD/not.pem"
+# The fault matrix and the bad-input table (issue 5); its per-row lines are in tests/c/build/fault_matrix.out.
+started=$SECONDS
+run_c_program fault_matrix "$URL" "$DOOMED_URL" "$DOOMED_PID"
+grep -E '^(fault matrix|bad-input table|IDN):' "$BUILD/fault_matrix.out"
+echo "tests/c/fault_matrix.c ran in $((SECONDS - started)) s"
 
 # 8. The example, as the README runs it.
 out=$(JETPACK_PARTNER_ID=12345 JETPACK_PARTNER_SECRET=sandbox-demo-secret JETPACK_PARTNER_API_BASE="$URL" \

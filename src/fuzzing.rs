@@ -171,11 +171,6 @@ pub fn encode_options(operation: Operation, options: &Options) -> Result<(String
     Ok((form.to_string(), query))
 }
 
-/// Punycode of one label (without `xn--`), `None` on overflow.
-pub fn punycode_label(label: &str) -> Option<String> {
-    crate::punycode::encode_label(label)
-}
-
 /// A fuzz target: a property check of raw bytes that panics on a violation.
 pub type Target = fn(&[u8]);
 

@@ -31,7 +31,6 @@ mod log;
 pub mod oauth;
 mod operations;
 mod options;
-mod punycode;
 mod reply;
 mod reporting;
 mod request;

@@ -58,13 +58,19 @@ impl Client {
     /// connected.
     pub fn license_attach(&self, license_key: &str, site: &str) -> Result<Reply, Error> {
         let segment = path_segment("license_key", license_key)?;
-        identifier_for_field("site", site)?;
+        // Sent as the site is known to WordPress.com: a URL with an ASCII (Punycode) host, or the
+        // normalised identifier or blog ID.
+        let site = if site.contains("://") {
+            check_siteurl("site", site)?
+        } else {
+            identifier_for_field("site", site)?
+        };
         let mut call = Call::new(
             "license_attach",
             Method::Post,
             format!("{BASE}/license/{segment}/site"),
         );
-        call.body = form(&[("site", site)]);
+        call.body = form(&[("site", &site)]);
         self.execute(call)
     }
 

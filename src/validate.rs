@@ -4,7 +4,6 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::error::Error;
-use crate::punycode;
 
 /// Longest accepted site URL, in bytes.
 pub const MAX_URL_BYTES: usize = 2048;
@@ -188,74 +187,13 @@ pub(crate) fn normalize_host(field: &str, host: &str) -> Result<String, Error> {
     normalize_unicode_host(field, host)
 }
 
-/// `normalize_host` for any host that is not a bracketed IPv6 literal.
+/// `normalize_host` for a host with non-ASCII characters: UTS #46 processing (mapping, NFC,
+/// Punycode) by the `idna` crate, then the same checks as an ASCII host.
 fn normalize_unicode_host(field: &str, host: &str) -> Result<String, Error> {
-    // Ideographic and full-width full stops separate labels like '.' does (UTS #46).
-    let unified: String = host
-        .chars()
-        .map(|c| match c {
-            '\u{3002}' | '\u{FF0E}' | '\u{FF61}' => '.',
-            other => other,
-        })
-        .collect();
-    let trimmed = unified.strip_suffix('.').unwrap_or(&unified);
-    let mut labels = Vec::new();
-    for label in trimmed.split('.') {
-        if label.is_empty() {
-            return Err(Error::invalid_argument(
-                field,
-                "has an empty label in its host",
-            ));
-        }
-        let lower: String = label.chars().flat_map(char::to_lowercase).collect();
-        let ascii = if lower.is_ascii() {
-            lower
-        } else {
-            if lower
-                .chars()
-                .any(|c| !c.is_ascii() && !c.is_alphanumeric() && !is_mark(c))
-            {
-                return Err(Error::invalid_argument(
-                    field,
-                    "has invalid characters in its host",
-                ));
-            }
-            match punycode::encode_label(&lower) {
-                Some(encoded) => format!("xn--{encoded}"),
-                None => return Err(Error::invalid_argument(field, "has an invalid host")),
-            }
-        };
-        if !ascii
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            return Err(Error::invalid_argument(
-                field,
-                "has invalid characters in its host",
-            ));
-        }
-        if ascii.starts_with('-') || ascii.ends_with('-') {
-            return Err(Error::invalid_argument(
-                field,
-                "has a host label that starts or ends with '-'",
-            ));
-        }
-        if ascii.len() > 63 {
-            return Err(Error::invalid_argument(
-                field,
-                "has a host label longer than 63 bytes",
-            ));
-        }
-        labels.push(ascii);
-    }
-    let joined = labels.join(".");
-    if joined.len() > 253 {
-        return Err(Error::invalid_argument(
-            field,
-            "has a host longer than 253 bytes",
-        ));
-    }
-    Ok(joined)
+    let ascii = idna::domain_to_ascii(host).map_err(|_| {
+        Error::invalid_argument(field, "has an invalid internationalised host name")
+    })?;
+    normalize_ascii_host(field, &ascii)
 }
 
 /// `normalize_host` for an ASCII host, in one allocation: the same checks, in the same order, with
@@ -298,15 +236,6 @@ fn normalize_ascii_host(field: &str, host: &str) -> Result<String, Error> {
         ));
     }
     Ok(joined)
-}
-
-/// Combining marks (general category M) of the common scripts, which are legitimate inside
-/// internationalised labels although `char::is_alphanumeric` says no.
-fn is_mark(c: char) -> bool {
-    matches!(c as u32,
-        0x0300..=0x036F | 0x0483..=0x0489 | 0x0591..=0x05BD | 0x0610..=0x061A | 0x064B..=0x065F
-        | 0x0900..=0x0903 | 0x093A..=0x094F | 0x0E31 | 0x0E34..=0x0E3A | 0x0E47..=0x0E4E
-        | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0x3099..=0x309A | 0xFE20..=0xFE2F)
 }
 
 /// `siteurl`: an absolute http(s) URL with a host, no user information, no fragment, no whitespace or
@@ -461,6 +390,16 @@ mod tests {
             check_siteurl("siteurl", "https://例え。テスト").unwrap(),
             "https://xn--r8jz45g.xn--zckzah"
         );
+        // UTS #46 mapping: full-width letters, symbols that are registered domains (xn--n3h.net).
+        assert_eq!(
+            check_siteurl("siteurl", "https://ｅｘａｍｐｌｅ.com/").unwrap(),
+            "https://example.com/"
+        );
+        assert_eq!(
+            check_siteurl("siteurl", "https://☃.net").unwrap(),
+            "https://xn--n3h.net"
+        );
+        assert!(refused("siteurl", "https://bü\u{FFFD}cher.example").contains("host"));
     }
 
     #[test]

@@ -583,6 +583,19 @@ fn licensing_lifecycle_and_errors_passed_through() {
     assert_eq!(e.code(), "license_not_attached");
     assert_eq!(e.kind(), ErrorKind::Api);
 
+    // A site connected under its Unicode name is found by its Unicode URL too (sent in Punycode).
+    client
+        .site_connection("https://bücherlic.example", "admin")
+        .unwrap();
+    let idn_key = client.license_issue("jetpack-scan").unwrap().body["license_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let attached = client
+        .license_attach(&idn_key, "https://bücherlic.example")
+        .unwrap();
+    assert!(!attached.body["attached_at"].is_null());
+
     let revoked = client.license_revoke(&key).unwrap();
     assert!(!revoked.body["revoked_at"].is_null());
     let e = client.license_revoke(&key).unwrap_err();

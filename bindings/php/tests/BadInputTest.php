@@ -116,7 +116,7 @@ final class BadInputTest extends TestCase
             'siteurl with a port and no host'    => ['siteurl', fn (Client $c) => $c->provision('admin', 'https://:443/')],
             'siteurl with a bad port'            => ['siteurl', fn (Client $c) => $c->provision('admin', 'https://example.com:99999/')],
             'siteurl with a space in the host'   => ['siteurl', fn (Client $c) => $c->provision('admin', 'https://exa mple.com')],
-            'siteurl with a symbol in an IDN'    => ['siteurl', fn (Client $c) => $c->provision('admin', "https://exa\u{2603}mple.com")],
+            'siteurl with a disallowed IDN char' => ['siteurl', fn (Client $c) => $c->provision('admin', "https://exa\u{FFFD}mple.com")],
             'status site with user-info'         => ['site', fn (Client $c) => $c->status('https://user:pass@example.com')],
             'status identifier with user-info'   => ['site', fn (Client $c) => $c->status('user@example.com::blog')],
             'status site with a fragment'        => ['site', fn (Client $c) => $c->status('https://example.com/#x')],

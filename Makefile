@@ -21,7 +21,7 @@ VERSION  := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 SOVERSION := 0
 
 .PHONY: all deps build header check-header lint test test-rust test-c test-php test-python \
-        test-bench-smoke demo install uninstall clean
+        test-bench-smoke test-install demo install uninstall clean
 
 all: build
 
@@ -63,8 +63,19 @@ test-python: build
 test-bench-smoke: build
 	bash bench/run.sh --smoke
 
-test: deps lint check-header build test-rust test-c test-php test-python test-bench-smoke
+test: deps lint check-header build test-rust test-c test-install test-php test-python test-bench-smoke
 	@echo "all test suites passed"
+
+# Installs into a temporary prefix and builds the C example with pkg-config, as a C program would.
+test-install: build
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  $(MAKE) --no-print-directory install PREFIX=$$tmp >/dev/null && \
+	  export PKG_CONFIG_PATH=$$tmp/lib/pkgconfig && \
+	  $(CC) examples/c/provision.c $$(pkg-config --cflags --libs jetpack-partner) \
+	    -Wl,-rpath,$$tmp/lib -o $$tmp/provision && \
+	  readelf -d $$tmp/provision | grep -q 'NEEDED.*libjetpack_partner.so.$(SOVERSION)' && \
+	  { $$tmp/provision >/dev/null 2>&1; test $$? -eq 2; } && \
+	  echo "install: a C program builds with pkg-config and runs against the installed library"
 
 demo: deps build
 	bash examples/run-demo.sh

@@ -15,109 +15,21 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "jetpack_partner.h"
+#include "harness.h"
 
-#define PARTNER_ID "12345"
-#define PARTNER_SECRET "sandbox-demo-secret"
-#define BAD_UTF8 "\xff\xfe"
 #define MIB (1024 * 1024)
 /* A call with a time limit must return within it plus this (a loaded machine, valgrind). */
 #define MARGIN_MS 3000
-
-static int passed;
-static int failed;
-static const char *sandbox_url;
-static int sandbox_port;
-
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (cond) {                                                        \
-            passed++;                                                      \
-        } else {                                                           \
-            failed++;                                                      \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                  \
-            fputc('\n', stderr);                                           \
-        }                                                                  \
-    } while (0)
-
-static const char *str_or(const char *s) { return s ? s : "(null)"; }
-
-static int starts_with(const char *s, const char *prefix) {
-    return s != NULL && strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static int contains(const char *s, const char *needle) { return s != NULL && strstr(s, needle) != NULL; }
 
 static long now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
-
-/* ---- the sandbox's control endpoints, over a plain socket ---- */
-
-static char *control(const char *method, const char *path, const char *body) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return NULL;
-    struct sockaddr_in addr;
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons((uint16_t)sandbox_port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-        close(fd);
-        return NULL;
-    }
-    size_t body_len = body ? strlen(body) : 0;
-    char head[512];
-    int n = snprintf(head, sizeof head,
-                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                     "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-                     method, path, body_len);
-    if (write(fd, head, (size_t)n) != n || (body_len && write(fd, body, body_len) != (ssize_t)body_len)) {
-        close(fd);
-        return NULL;
-    }
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (len + 1024 > cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-        }
-        ssize_t got = read(fd, buf + len, cap - len - 1);
-        if (got <= 0) break;
-        len += (size_t)got;
-    }
-    close(fd);
-    buf[len] = '\0';
-    char *start = strstr(buf, "\r\n\r\n");
-    char *out = strdup(start ? start + 4 : "");
-    free(buf);
-    return out;
-}
-
-static void fault(const char *rule_json) {
-    char *reply = control("POST", "/__sandbox/faults", rule_json);
-    CHECK(contains(reply, "\"ok\":true"), "fault %s -> %s", rule_json, str_or(reply));
-    free(reply);
-}
-
-static void clear_faults(void) { free(control("DELETE", "/__sandbox/faults", NULL)); }
-
-static void reset_stats(void) { free(control("POST", "/__sandbox/stats/reset", "")); }
 
 /* The number after the first "key": in `json`; -1 if absent. */
 static long json_number(const char *json, const char *key) {

@@ -10,100 +10,10 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include "jetpack_partner.h"
-
-#define PARTNER_ID "12345"
-#define PARTNER_SECRET "sandbox-demo-secret"
-#define BAD_UTF8 "\xff\xfe"
-
-static int passed;
-static int failed;
-static const char *sandbox_url;
-static int sandbox_port;
-
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (cond) {                                                        \
-            passed++;                                                      \
-        } else {                                                           \
-            failed++;                                                      \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                  \
-            fputc('\n', stderr);                                           \
-        }                                                                  \
-    } while (0)
-
-static const char *str_or(const char *s) { return s ? s : "(null)"; }
-
-static int starts_with(const char *s, const char *prefix) {
-    return s != NULL && strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static int contains(const char *s, const char *needle) { return s != NULL && strstr(s, needle) != NULL; }
-
-/* ---- a minimal HTTP client for the sandbox's control endpoints ---- */
-
-/* Sends one request to the sandbox and returns the reply body (malloc'd), or NULL. */
-static char *control(const char *method, const char *path, const char *body) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return NULL;
-    struct sockaddr_in addr;
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons((uint16_t)sandbox_port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-        close(fd);
-        return NULL;
-    }
-    size_t body_len = body ? strlen(body) : 0;
-    char head[512];
-    int n = snprintf(head, sizeof head,
-                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                     "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-                     method, path, body_len);
-    if (write(fd, head, (size_t)n) != n || (body_len && write(fd, body, body_len) != (ssize_t)body_len)) {
-        close(fd);
-        return NULL;
-    }
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (len + 1024 > cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-        }
-        ssize_t got = read(fd, buf + len, cap - len - 1);
-        if (got <= 0) break;
-        len += (size_t)got;
-    }
-    close(fd);
-    buf[len] = '\0';
-    char *start = strstr(buf, "\r\n\r\n");
-    char *out = strdup(start ? start + 4 : "");
-    free(buf);
-    return out;
-}
-
-static void fault(const char *rule_json) {
-    char *reply = control("POST", "/__sandbox/faults", rule_json);
-    CHECK(contains(reply, "\"ok\":true"), "fault %s -> %s", rule_json, str_or(reply));
-    free(reply);
-}
-
-static void clear_faults(void) { free(control("DELETE", "/__sandbox/faults", NULL)); }
-
-static void reset_stats(void) { free(control("POST", "/__sandbox/stats/reset", "")); }
+#include "harness.h"
 
 /* Requests the sandbox counted for one endpoint since the last reset. */
 static long stat_count(const char *endpoint) {

@@ -374,7 +374,7 @@ impl Client {
             tries += 1;
             *attempts += 1;
             let sent = Instant::now();
-            let outcome = send(&shared.agent, &self.settings, request, remaining).map(|reply| {
+            let outcome = send(&shared.http, &self.settings, request, remaining).map(|reply| {
                 if enveloped {
                     unwrap_enveloped_reply(reply)
                 } else {

@@ -4,9 +4,11 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ureq::tls::{parse_pem, Certificate, PemItem};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
 
 use crate::error::Error;
+use crate::http::{Proxy, Target};
 use crate::log::{LogSink, Logger};
 use crate::secret::Secret;
 use crate::validate::{check_text, parse_http_url};
@@ -146,12 +148,14 @@ pub(crate) struct Settings {
     pub partner_secret: Secret,
     /// Scheme, authority and path prefix, without a trailing `/`.
     pub api_base: String,
+    /// The API base's host and port.
+    pub target: Target,
     pub timeout: Duration,
     pub connect_timeout: Duration,
-    pub proxy: Option<ureq::Proxy>,
+    pub proxy: Option<Proxy>,
     /// The proxy URL as configured (it may carry a password), for telling settings apart.
     pub proxy_url: Option<Secret>,
-    pub extra_roots: Vec<Certificate<'static>>,
+    pub extra_roots: Vec<CertificateDer<'static>>,
     pub max_attempts: u32,
     pub max_response_bytes: u64,
     pub backoff: Backoff,
@@ -181,6 +185,7 @@ impl Settings {
             ));
         }
         let api_base = check_api_base(&config.api_base)?;
+        let target = Target::of(&parse_http_url("api_base", &api_base)?);
         for (field, value) in [
             ("timeout", config.timeout),
             ("connect_timeout", config.connect_timeout),
@@ -225,6 +230,7 @@ impl Settings {
             partner_id: config.partner_id.clone(),
             partner_secret: config.partner_secret.clone(),
             api_base,
+            target,
             timeout: config.timeout,
             connect_timeout: config.connect_timeout,
             proxy,
@@ -265,40 +271,25 @@ pub(crate) fn check_api_base(api_base: &str) -> Result<String, Error> {
     Ok(base.trim_end_matches('/').to_string())
 }
 
-fn check_proxy(url: &str) -> Result<ureq::Proxy, Error> {
+fn check_proxy(url: &str) -> Result<Proxy, Error> {
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(Error::invalid_argument(
             "proxy",
             "must not contain whitespace or control characters",
         ));
     }
-    let scheme_ok = match url.split_once("://") {
-        Some((scheme, _)) => scheme.eq_ignore_ascii_case("http"),
-        None => false,
-    };
-    if !scheme_ok {
-        return Err(Error::invalid_argument(
-            "proxy",
-            "must be an http://host:port URL of an HTTP CONNECT proxy",
-        ));
-    }
-    ureq::Proxy::new(url).map_err(|_| {
-        Error::invalid_argument(
-            "proxy",
-            format!("is not a valid URL: {}", redact_userinfo(url)),
-        )
-    })
+    Proxy::parse(url)
+        .map_err(|why| Error::invalid_argument("proxy", format!("{why}: {}", redact_userinfo(url))))
 }
 
-fn load_ca_bundle(path: &std::path::Path) -> Result<Vec<Certificate<'static>>, Error> {
+fn load_ca_bundle(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, Error> {
     let pem = std::fs::read(path).map_err(|e| {
         Error::invalid_argument("ca_bundle", format!("cannot read {}: {e}", path.display()))
     })?;
     let mut certs = Vec::new();
-    for item in parse_pem(&pem) {
-        match item {
-            Ok(PemItem::Certificate(cert)) => certs.push(cert),
-            Ok(_) => {}
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        match cert {
+            Ok(cert) => certs.push(cert),
             Err(e) => {
                 return Err(Error::invalid_argument(
                     "ca_bundle",

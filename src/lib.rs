@@ -26,6 +26,7 @@ mod error;
 pub mod ffi;
 #[doc(hidden)]
 pub mod fuzzing;
+mod http;
 mod licensing;
 mod log;
 pub mod oauth;
@@ -38,7 +39,6 @@ mod retry;
 mod secret;
 mod shared;
 mod site;
-mod tcp;
 mod token;
 mod transport;
 mod validate;

@@ -1,4 +1,4 @@
-//! State that pays off across clients, kept by the process: the partner token and the HTTP agent (its
+//! State that pays off across clients, kept by the process: the partner token and the HTTP client (its
 //! pool of kept-alive connections), shared by every client made with the same connection settings and
 //! credentials, and kept after those clients are dropped.
 //!
@@ -11,20 +11,18 @@
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use ureq::Agent;
-
 use crate::config::Settings;
+use crate::http::HttpClient;
 use crate::secret::Secret;
 use crate::token::TokenCache;
-use crate::transport::build_agent;
 
 /// Most sets of settings kept at once.
 pub(crate) const MAX_ENTRIES: usize = 16;
 
-/// The token and the agent of one set of settings.
+/// The token and the HTTP client (its kept connections) of one set of settings.
 pub(crate) struct Shared {
     pub token: TokenCache,
-    pub agent: Agent,
+    pub http: HttpClient,
 }
 
 /// Everything that decides which token a client gets and how its connections are made. The secret
@@ -50,11 +48,7 @@ impl Key {
             timeout: settings.timeout,
             connect_timeout: settings.connect_timeout,
             proxy: settings.proxy_url.clone(),
-            extra_roots: settings
-                .extra_roots
-                .iter()
-                .map(|c| c.der().to_vec())
-                .collect(),
+            extra_roots: settings.extra_roots.iter().map(|c| c.to_vec()).collect(),
         }
     }
 }
@@ -90,7 +84,7 @@ pub(crate) fn park(shared: Arc<Shared>) {
         .push(shared);
 }
 
-/// The shared state for `settings` in the process `pid`, made (agent built, no connection opened)
+/// The shared state for `settings` in the process `pid`, made (no connection opened)
 /// when no client used these settings yet or they were forgotten.
 pub(crate) fn lookup(settings: &Settings, pid: u32) -> Arc<Shared> {
     let key = Key::of(settings);
@@ -121,7 +115,7 @@ pub(crate) fn lookup(settings: &Settings, pid: u32) -> Arc<Shared> {
     }
     let shared = Arc::new(Shared {
         token: TokenCache::default(),
-        agent: build_agent(settings),
+        http: HttpClient::new(settings),
     });
     registry.entries.push(Entry {
         key,

@@ -1,8 +1,10 @@
 //! `jp_response`: the outcome of one operation, and its getters.
 
 use std::ffi::{c_char, CString};
+use std::io;
 use std::ptr;
 
+use serde_json::Value;
 use zeroize::Zeroize;
 
 use super::client::c_text;
@@ -27,7 +29,7 @@ impl jp_response {
         match result {
             Ok(reply) => jp_response {
                 code: jp_code::JP_OK,
-                json: Some(c_text(&reply.body.to_string())),
+                json: Some(json_text(&reply.body)),
                 error_code: None,
                 error_message: None,
                 http_status: reply.http_status,
@@ -35,7 +37,7 @@ impl jp_response {
             },
             Err(e) => jp_response {
                 code: e.kind().into(),
-                json: e.body().map(|b| c_text(&b.to_string())),
+                json: e.body().map(json_text),
                 error_code: Some(c_text(e.code())),
                 error_message: Some(c_text(e.message())),
                 http_status: e.http_status().unwrap_or(0),
@@ -43,6 +45,47 @@ impl jp_response {
             },
         }
     }
+}
+
+/// A growing buffer that wipes every buffer it outgrows: the JSON text of a reply can carry
+/// credentials, and no copy of it may be left in freed memory.
+struct WipingBuffer(Vec<u8>);
+
+impl io::Write for WipingBuffer {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let needed = self.0.len() + data.len();
+        if needed > self.0.capacity() {
+            let mut bigger = Vec::with_capacity(needed.max(self.0.capacity() * 2));
+            bigger.extend_from_slice(&self.0);
+            std::mem::replace(&mut self.0, bigger).zeroize();
+        }
+        self.0.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A JSON value as compact JSON text for C, in a buffer of exactly its size (so that making the
+/// `CString` does not move it), with every intermediate buffer wiped.
+fn json_text(value: &Value) -> CString {
+    let mut text = WipingBuffer(Vec::with_capacity(512));
+    if serde_json::to_writer(&mut text, value).is_err() {
+        // Serialising a `Value` fails only if memory runs out.
+        text.0.zeroize();
+        return CString::default();
+    }
+    let mut exact = Vec::with_capacity(text.0.len() + 1);
+    exact.extend_from_slice(&text.0);
+    exact.push(0);
+    text.0.zeroize();
+    // JSON text escapes NUL, so there is none inside.
+    CString::from_vec_with_nul(exact).unwrap_or_else(|e| {
+        e.into_bytes().zeroize();
+        CString::default()
+    })
 }
 
 impl Drop for jp_response {
@@ -193,4 +236,22 @@ pub unsafe extern "C" fn jp_response_free(r: *mut jp_response) {
             drop(unsafe { Box::from_raw(r) });
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_text_is_compact_json_in_an_exact_buffer() {
+        let long = "x".repeat(5000);
+        let value = serde_json::json!({"b": 1, "a": ["nul\u{0}inside", long], "c": {"d": null}});
+        let text = json_text(&value);
+        let back: Value = serde_json::from_slice(text.as_bytes()).unwrap();
+        assert_eq!(back, value);
+        assert!(text
+            .as_bytes()
+            .starts_with(br#"{"b":1,"a":["nul\u0000inside","#));
+        assert_eq!(json_text(&Value::Null).as_bytes(), b"null");
+    }
 }

@@ -199,6 +199,9 @@ pub(crate) fn parse_head(input: &[u8]) -> Result<Option<(usize, Head)>, ReadErro
         return Err(ReadError::HeadTooLarge);
     }
     let status = parsed.code.unwrap_or(0);
+    if !(100..=599).contains(&status) {
+        return Err(invalid(format!("the status code {status} is out of range")));
+    }
     let http11 = parsed.version == Some(1);
     let mut keep_alive = http11;
     let mut length: Option<u64> = None;
@@ -505,6 +508,8 @@ mod tests {
             &b"NOT HTTP\r\n\r\n"[..],
             b"HTTP/1.1 200 OK\r\nContent-Length: ten\r\n\r\n",
             b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+            b"HTTP/1.1 077 Odd\r\n\r\n",
+            b"HTTP/1.1 600 Odd\r\n\r\n",
         ] {
             assert!(
                 matches!(parse_head(bad), Err(ReadError::Invalid(_))),

@@ -331,6 +331,14 @@ final class FfiBackend implements Backend
         try {
             $code = (int) $ffi->jp_response_code($response);
             $json = self::str($ffi->jp_response_json($response));
+            if ($code === Library::JP_OK) {
+                // The usual case costs two crossings; status and attempts are read only to
+                // describe a reply that cannot be decoded.
+                $reply = self::decodeOrFail($json, $any);
+                if ($reply !== self::UNDECODABLE) {
+                    return $reply;
+                }
+            }
             $httpStatus = (int) $ffi->jp_response_http_status($response);
             $attempts = (int) $ffi->jp_response_attempts($response);
             if ($code !== Library::JP_OK) {
@@ -341,9 +349,31 @@ final class FfiBackend implements Backend
             $ffi->jp_response_free($response);
         }
         if ($code === Library::JP_OK) {
+            // Throws the exception that says why the reply cannot be decoded.
             return $any ? Errors::decodeAny($json, $httpStatus, $attempts) : Errors::decodeReply($json, $httpStatus, $attempts);
         }
         throw Errors::fromResult($code, $errorCode, $message, $httpStatus, $attempts, Errors::decodeErrorBody($json));
+    }
+
+    /** Returned by decodeOrFail() for a reply that Errors::decodeReply()/decodeAny() would refuse. */
+    private const UNDECODABLE = "\0undecodable";
+
+    /**
+     * A success reply decoded as Errors::decodeReply() (or decodeAny() when $any) would, or
+     * UNDECODABLE where they would throw.
+     *
+     * @return mixed
+     */
+    private static function decodeOrFail(?string $json, bool $any)
+    {
+        if ($json === null || $json === '') {
+            return $any ? null : [];
+        }
+        $value = json_decode($json, true, 512, JSON_BIGINT_AS_STRING);
+        if ($value === null && json_last_error() !== JSON_ERROR_NONE) {
+            return self::UNDECODABLE;
+        }
+        return ($any || is_array($value)) ? $value : self::UNDECODABLE;
     }
 
     private function live(): \FFI\CData

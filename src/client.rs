@@ -11,7 +11,9 @@ use zeroize::Zeroizing;
 use crate::config::{ClientConfig, Settings};
 use crate::error::{Error, ErrorKind};
 use crate::log::Level;
-use crate::reply::{interpret, is_token_refusal, unwrap_enveloped_reply, CHECK_STATUS};
+use crate::reply::{
+    check_reply, interpret, is_token_refusal, unwrap_enveloped_reply, CHECK_STATUS,
+};
 use crate::retry::{delay_before_retry, Idempotence};
 use crate::secret::{redact, Secret};
 use crate::shared::{Shared, Slot};
@@ -26,6 +28,15 @@ pub struct Reply {
     /// The HTTP status (200 for every documented success).
     pub http_status: u16,
     /// HTTP attempts made to the operation's endpoint (the token request is not counted).
+    pub attempts: u32,
+}
+
+/// A successful call's reply as the JSON text the server sent, checked to be JSON but not parsed:
+/// what the C ABI hands over, without building a [`Value`] it would write out again. Wiped when
+/// dropped (a reply can carry a new key's secret).
+pub(crate) struct ReplyText {
+    pub text: Zeroizing<Vec<u8>>,
+    pub http_status: u16,
     pub attempts: u32,
 }
 
@@ -184,16 +195,40 @@ impl Client {
 
     /// Runs one operation: token, attempts with retries, one token refresh when the token is refused.
     pub(crate) fn execute(&self, call: Call) -> Result<Reply, Error> {
+        self.execute_with(call, |reply, idempotence| interpret(&reply, idempotence))
+            .map(|(body, http_status, attempts)| Reply {
+                body,
+                http_status,
+                attempts,
+            })
+    }
+
+    /// [`Client::execute`] for a caller that wants the reply's JSON text, not its value.
+    pub(crate) fn execute_text(&self, call: Call) -> Result<ReplyText, Error> {
+        self.execute_with(call, |reply, idempotence| {
+            check_reply(&reply, idempotence).map(|()| Zeroizing::new(reply.body))
+        })
+        .map(|(text, http_status, attempts)| ReplyText {
+            text,
+            http_status,
+            attempts,
+        })
+    }
+
+    /// Runs one operation and turns its final reply into `T` with `decode`; returns it with the HTTP
+    /// status and the attempts made.
+    fn execute_with<T>(
+        &self,
+        call: Call,
+        decode: impl FnOnce(HttpReply, Idempotence) -> Result<T, Error>,
+    ) -> Result<(T, u16, u32), Error> {
         let started = Instant::now();
         let name = call.name;
-        let result = self.run(call, started + self.settings.timeout);
+        let result = self.run(call, started + self.settings.timeout, decode);
         let elapsed = started.elapsed().as_millis();
         match &result {
-            Ok(reply) => self.log(Level::Info, || {
-                format!(
-                    "{name}: ok (HTTP {}, {} attempt(s), {elapsed} ms)",
-                    reply.http_status, reply.attempts
-                )
+            Ok((_, http_status, attempts)) => self.log(Level::Info, || {
+                format!("{name}: ok (HTTP {http_status}, {attempts} attempt(s), {elapsed} ms)")
             }),
             Err(e) => self.log(Level::Error, || {
                 let status = e
@@ -211,7 +246,12 @@ impl Client {
         result
     }
 
-    fn run(&self, call: Call, deadline: Instant) -> Result<Reply, Error> {
+    fn run<T>(
+        &self,
+        call: Call,
+        deadline: Instant,
+        decode: impl FnOnce(HttpReply, Idempotence) -> Result<T, Error>,
+    ) -> Result<(T, u16, u32), Error> {
         let idempotence = call.idempotence;
         let enveloped = self.settings.http_envelope;
         let mut query = call.query.clone();
@@ -239,9 +279,9 @@ impl Client {
             };
             let request = HttpRequest {
                 method: call.method,
-                url: url.clone(),
+                url: &url,
                 bearer,
-                body: call.body.clone(),
+                body: call.body.as_ref(),
                 redact: &call.secrets,
             };
             let outcome = self.attempts(
@@ -269,11 +309,10 @@ impl Client {
             }
         };
         let result = match outcome {
-            Ok(reply) => interpret(&reply, idempotence).map(|body| Reply {
-                body,
-                http_status: reply.status,
-                attempts,
-            }),
+            Ok(reply) => {
+                let status = reply.status;
+                decode(reply, idempotence).map(|value| (value, status, attempts))
+            }
             Err(failure) => Err(failure_error(&failure, idempotence, &self.settings)),
         };
         result.map_err(|e| {
@@ -320,15 +359,17 @@ impl Client {
     }
 
     fn fetch_token(&self, shared: &Shared, deadline: Instant) -> Result<Secret, Error> {
+        let url = format!("{}/oauth2/token", self.settings.api_base);
+        let body = Body::Form(token_request_form(
+            &self.settings.partner_id,
+            &self.settings.partner_secret,
+        ));
         let request = HttpRequest {
             method: Method::Post,
-            url: format!("{}/oauth2/token", self.settings.api_base),
+            url: &url,
             bearer: None,
             redact: &[],
-            body: Some(Body::Form(token_request_form(
-                &self.settings.partner_id,
-                &self.settings.partner_secret,
-            ))),
+            body: Some(&body),
         };
         let mut attempts = 0;
         let outcome = self.attempts(
@@ -405,7 +446,7 @@ impl Client {
                     None => "final".to_string(),
                 };
                 let method = request.method.as_str();
-                let path = self.path_of(&request.url);
+                let path = self.path_of(request.url);
                 format!("{method} {path} attempt {tries}: {what} in {took} ms; {next}")
             });
             let Some(delay) = delay else {

@@ -165,6 +165,21 @@ pub(crate) fn unwrap_enveloped_reply(reply: HttpReply) -> HttpReply {
 }
 
 /// The outcome of an operation's final reply: the JSON on success, else the error to report.
+/// [`interpret`] without building the reply's value: a success is a 2xx reply whose body is JSON
+/// (checked, not parsed into a tree); every other reply is the error `interpret` makes of it.
+pub(crate) fn check_reply(reply: &HttpReply, idempotence: Idempotence) -> Result<(), Error> {
+    if (200..300).contains(&reply.status) && is_json(&reply.body) {
+        return Ok(());
+    }
+    interpret(reply, idempotence).map(drop)
+}
+
+/// Whether `body` is one JSON text in UTF-8 (what [`parse_json`] accepts), without building it.
+fn is_json(body: &[u8]) -> bool {
+    std::str::from_utf8(body).is_ok()
+        && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
+}
+
 pub(crate) fn interpret(reply: &HttpReply, idempotence: Idempotence) -> Result<Value, Error> {
     let status = reply.status;
     let json = parse_json(&reply.body);

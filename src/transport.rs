@@ -62,10 +62,10 @@ impl Body {
 /// A request to send.
 pub(crate) struct HttpRequest<'a> {
     pub method: Method,
-    pub url: String,
+    pub url: &'a str,
     pub bearer: Option<&'a Secret>,
     /// The body of a POST, PUT or DELETE (none: an empty form body for POST and PUT).
-    pub body: Option<Body>,
+    pub body: Option<&'a Body>,
     /// Values kept out of log lines besides the bearer token (a token in the query, a password).
     pub redact: &'a [Arc<Secret>],
 }

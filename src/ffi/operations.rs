@@ -6,9 +6,13 @@ use super::args::{optional_str, options, required_str, wipe_options};
 use super::client::jp_client;
 use super::jp_code;
 use super::macros::ffi_boundary;
-use super::response::{deliver, jp_response};
-use crate::client::Reply;
+use super::response::{deliver, deliver_text, jp_response};
+use crate::client::ReplyText;
 use crate::error::Error;
+use crate::operations::cancel::cancel_call;
+use crate::operations::partner_key_new::partner_key_new_call;
+use crate::operations::provision::provision_call;
+use crate::operations::status::status_call;
 
 /// The client behind a `const jp_client *`.
 ///
@@ -58,19 +62,19 @@ pub unsafe extern "C" fn jp_provision(
 ) -> jp_code {
     // SAFETY: out per the contract.
     ffi_boundary!(unsafe { panicked(out) }, {
-        let result = (|| -> Result<Reply, Error> {
+        let result = (|| -> Result<ReplyText, Error> {
             // SAFETY (all four): arguments per the contract.
             let client = unsafe { client_ref(client) }?;
             let local_user = unsafe { required_str(local_user, "local_user") }?;
             let siteurl = unsafe { required_str(siteurl, "siteurl") }?;
             let plan = unsafe { optional_str(plan, "plan") }?;
             let mut options = unsafe { options(options_json) }?;
-            let result = client.client.provision(local_user, siteurl, plan, &options);
+            let call = provision_call(local_user, siteurl, plan, &options);
             wipe_options(&mut options);
-            result
+            client.client.execute_text(call?)
         })();
         // SAFETY: out per the contract.
-        unsafe { deliver(out, result) }
+        unsafe { deliver_text(out, result) }
     })
 }
 
@@ -93,17 +97,17 @@ pub unsafe extern "C" fn jp_cancel(
 ) -> jp_code {
     // SAFETY: out per the contract.
     ffi_boundary!(unsafe { panicked(out) }, {
-        let result = (|| -> Result<Reply, Error> {
+        let result = (|| -> Result<ReplyText, Error> {
             // SAFETY (all three): arguments per the contract.
             let client = unsafe { client_ref(client) }?;
             let site = unsafe { required_str(site, "site") }?;
             let mut options = unsafe { options(options_json) }?;
-            let result = client.client.cancel(site, &options);
+            let call = cancel_call(site, &options);
             wipe_options(&mut options);
-            result
+            client.client.execute_text(call?)
         })();
         // SAFETY: out per the contract.
-        unsafe { deliver(out, result) }
+        unsafe { deliver_text(out, result) }
     })
 }
 
@@ -126,17 +130,17 @@ pub unsafe extern "C" fn jp_partner_key_new(
 ) -> jp_code {
     // SAFETY: out per the contract.
     ffi_boundary!(unsafe { panicked(out) }, {
-        let result = (|| -> Result<Reply, Error> {
+        let result = (|| -> Result<ReplyText, Error> {
             // SAFETY (all three): arguments per the contract.
             let client = unsafe { client_ref(client) }?;
             let name = unsafe { required_str(name, "name") }?;
             let mut options = unsafe { options(options_json) }?;
-            let result = client.client.partner_key_new(name, &options);
+            let call = partner_key_new_call(name, &options);
             wipe_options(&mut options);
-            result
+            client.client.execute_text(call?)
         })();
         // SAFETY: out per the contract.
-        unsafe { deliver(out, result) }
+        unsafe { deliver_text(out, result) }
     })
 }
 
@@ -156,13 +160,13 @@ pub unsafe extern "C" fn jp_status(
 ) -> jp_code {
     // SAFETY: out per the contract.
     ffi_boundary!(unsafe { panicked(out) }, {
-        let result = (|| -> Result<Reply, Error> {
+        let result = (|| -> Result<ReplyText, Error> {
             // SAFETY (both): arguments per the contract.
             let client = unsafe { client_ref(client) }?;
             let site = unsafe { required_str(site, "site") }?;
-            client.client.status(site)
+            client.client.execute_text(status_call(site)?)
         })();
         // SAFETY: out per the contract.
-        unsafe { deliver(out, result) }
+        unsafe { deliver_text(out, result) }
     })
 }

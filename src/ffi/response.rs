@@ -10,7 +10,7 @@ use zeroize::Zeroize;
 use super::client::c_text;
 use super::jp_code;
 use super::macros::ffi_boundary;
-use crate::client::Reply;
+use crate::client::{Reply, ReplyText};
 use crate::error::Error;
 
 /// The outcome of one operation (opaque): success flag, the server's JSON, error code and message,
@@ -27,22 +27,47 @@ pub struct jp_response {
 impl jp_response {
     pub(crate) fn from_result(result: &Result<Reply, Error>) -> jp_response {
         match result {
-            Ok(reply) => jp_response {
-                code: jp_code::JP_OK,
-                json: Some(json_text(&reply.body)),
-                error_code: None,
-                error_message: None,
-                http_status: reply.http_status,
-                attempts: reply.attempts,
-            },
-            Err(e) => jp_response {
-                code: e.kind().into(),
-                json: e.body().map(json_text),
-                error_code: Some(c_text(e.code())),
-                error_message: Some(c_text(e.message())),
-                http_status: e.http_status().unwrap_or(0),
-                attempts: e.attempts(),
-            },
+            Ok(reply) => {
+                jp_response::success(json_text(&reply.body), reply.http_status, reply.attempts)
+            }
+            Err(e) => jp_response::failure(e),
+        }
+    }
+
+    /// [`jp_response::from_result`] for a reply kept as the server's JSON text.
+    pub(crate) fn from_text_result(result: &Result<ReplyText, Error>) -> jp_response {
+        match result {
+            Ok(reply) => {
+                let json = exact_text(&reply.text).unwrap_or_else(|| {
+                    // Checked JSON has no NUL; should it ever, the text is written out anew.
+                    let value = serde_json::from_slice(&reply.text).unwrap_or(Value::Null);
+                    json_text(&value)
+                });
+                jp_response::success(json, reply.http_status, reply.attempts)
+            }
+            Err(e) => jp_response::failure(e),
+        }
+    }
+
+    fn success(json: CString, http_status: u16, attempts: u32) -> jp_response {
+        jp_response {
+            code: jp_code::JP_OK,
+            json: Some(json),
+            error_code: None,
+            error_message: None,
+            http_status,
+            attempts,
+        }
+    }
+
+    fn failure(e: &Error) -> jp_response {
+        jp_response {
+            code: e.kind().into(),
+            json: e.body().map(json_text),
+            error_code: Some(c_text(e.code())),
+            error_message: Some(c_text(e.message())),
+            http_status: e.http_status().unwrap_or(0),
+            attempts: e.attempts(),
         }
     }
 }
@@ -66,6 +91,17 @@ impl io::Write for WipingBuffer {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
+}
+
+/// The server's JSON text as it came, for C, in a buffer of exactly its size; `None` if it has a
+/// NUL byte (valid JSON has none).
+fn exact_text(text: &[u8]) -> Option<CString> {
+    let mut exact = Vec::with_capacity(text.len() + 1);
+    exact.extend_from_slice(text);
+    exact.push(0);
+    CString::from_vec_with_nul(exact)
+        .map_err(|e| e.into_bytes().zeroize())
+        .ok()
 }
 
 /// A JSON value as compact JSON text for C, in a buffer of exactly its size (so that making the
@@ -103,7 +139,25 @@ impl Drop for jp_response {
 /// # Safety
 /// `out` is NULL or writable.
 pub(crate) unsafe fn deliver(out: *mut *mut jp_response, result: Result<Reply, Error>) -> jp_code {
-    let response = jp_response::from_result(&result);
+    // SAFETY: forwarded contract.
+    unsafe { hand_over(out, jp_response::from_result(&result)) }
+}
+
+/// [`deliver`] for an outcome kept as the server's JSON text.
+///
+/// # Safety
+/// `out` is NULL or writable.
+pub(crate) unsafe fn deliver_text(
+    out: *mut *mut jp_response,
+    result: Result<ReplyText, Error>,
+) -> jp_code {
+    // SAFETY: forwarded contract.
+    unsafe { hand_over(out, jp_response::from_text_result(&result)) }
+}
+
+/// # Safety
+/// `out` is NULL or writable.
+unsafe fn hand_over(out: *mut *mut jp_response, response: jp_response) -> jp_code {
     let code = response.code;
     if !out.is_null() {
         // SAFETY: out is writable per the contract.
@@ -149,7 +203,8 @@ pub unsafe extern "C" fn jp_response_ok(r: *const jp_response) -> bool {
     })
 }
 
-/// On success: the server's reply, whole, as a JSON text (members in the server's order). On failure:
+/// On success: the server's reply, whole, as the JSON text it sent (members in the server's order;
+/// compact JSON for a reply the library makes itself, such as `jp_oauth_parse_redirect`'s). On failure:
 /// the server's error body when it was JSON (e.g. `{"error": "invalid_plan", "message": ...}`), else
 /// NULL. NULL for a NULL response.
 ///

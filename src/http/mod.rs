@@ -238,7 +238,7 @@ impl HttpClient {
                 detail: "the request URL is not below the API base".into(),
             })?;
         let method = request.method.as_str();
-        let body: Option<(&str, &[u8])> = match (&request.body, request.method) {
+        let body: Option<(&str, &[u8])> = match (request.body, request.method) {
             (Some(body), _) => Some((body.content_type(), body.bytes())),
             (None, Method::Post | Method::Put) => Some(("application/x-www-form-urlencoded", b"")),
             (None, Method::Get | Method::Delete) => None,

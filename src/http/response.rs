@@ -210,32 +210,43 @@ pub(crate) fn parse_head(input: &[u8]) -> Result<Option<(usize, Head)>, ReadErro
     let mut location = None;
     for header in parsed.headers.iter() {
         let name = header.name;
-        let value = || String::from_utf8_lossy(header.value).trim().to_string();
-        if name.eq_ignore_ascii_case("content-length") {
-            let text = std::str::from_utf8(header.value).unwrap_or("").trim();
-            let n: u64 = text
-                .parse()
-                .map_err(|_| invalid(format!("invalid Content-Length {text:?}")))?;
-            if length.is_some_and(|seen| seen != n) {
-                return Err(invalid("conflicting Content-Length headers"));
+        // Borrowed, not copied, when the value is UTF-8 (as it nearly always is).
+        let text = || String::from_utf8_lossy(header.value);
+        // The length first: most header names are none of these, and are passed over at once.
+        match name.len() {
+            14 if name.eq_ignore_ascii_case("content-length") => {
+                let text = text();
+                let n: u64 = text
+                    .trim()
+                    .parse()
+                    .map_err(|_| invalid(format!("invalid Content-Length {:?}", text.trim())))?;
+                if length.is_some_and(|seen| seen != n) {
+                    return Err(invalid("conflicting Content-Length headers"));
+                }
+                length = Some(n);
             }
-            length = Some(n);
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            // The final coding decides; anything but chunked there means "until close".
-            chunked = value()
-                .rsplit(',')
-                .next()
-                .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"));
-        } else if name.eq_ignore_ascii_case("connection") {
-            for token in value().split(',') {
-                if token.trim().eq_ignore_ascii_case("close") {
+            17 if name.eq_ignore_ascii_case("transfer-encoding") => {
+                // The final coding decides; anything but chunked there means "until close".
+                chunked = text()
+                    .rsplit(',')
+                    .next()
+                    .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"));
+            }
+            10 if name.eq_ignore_ascii_case("connection") => {
+                if text()
+                    .split(',')
+                    .any(|token| token.trim().eq_ignore_ascii_case("close"))
+                {
                     keep_alive = false;
                 }
             }
-        } else if name.eq_ignore_ascii_case("retry-after") {
-            retry_after = Some(value());
-        } else if name.eq_ignore_ascii_case("location") {
-            location = Some(value());
+            11 if name.eq_ignore_ascii_case("retry-after") => {
+                retry_after = Some(text().trim().to_string());
+            }
+            8 if name.eq_ignore_ascii_case("location") => {
+                location = Some(text().trim().to_string());
+            }
+            _ => {}
         }
     }
     let framing = if (100..200).contains(&status) || status == 204 || status == 304 {

@@ -26,20 +26,25 @@ impl Client {
     /// `cancel-all`: cancel everything this partner provisioned on the site). A reply
     /// `{"success": false}` means the site had no partner plan: there was nothing to cancel.
     pub fn cancel(&self, site: &str, options: &Options) -> Result<Reply, Error> {
-        let identifier = identifier_for_field("site", site)?;
-        let mut form = Zeroizing::new(String::new());
-        let mut query = String::new();
-        options::encode("cancel", SPECS, options, &mut form, &mut query)?;
-        let mut call = Call::new(
-            "cancel",
-            Method::Post,
-            format!(
-                "/rest/v1.3/jpphp/{}/partner-cancel",
-                encode_path_segment(&identifier)
-            ),
-        )
-        .form(form);
-        call.query = query;
-        self.execute(call)
+        self.execute(cancel_call(site, options)?)
     }
+}
+
+/// The checked request of [`Client::cancel`].
+pub(crate) fn cancel_call(site: &str, options: &Options) -> Result<Call, Error> {
+    let identifier = identifier_for_field("site", site)?;
+    let mut form = Zeroizing::new(String::new());
+    let mut query = String::new();
+    options::encode("cancel", SPECS, options, &mut form, &mut query)?;
+    let mut call = Call::new(
+        "cancel",
+        Method::Post,
+        format!(
+            "/rest/v1.3/jpphp/{}/partner-cancel",
+            encode_path_segment(&identifier)
+        ),
+    )
+    .form(form);
+    call.query = query;
+    Ok(call)
 }

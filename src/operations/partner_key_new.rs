@@ -29,21 +29,26 @@ impl Client {
     /// The reply carries the new key's `client_id` and `client_secret`: partner credentials in their
     /// own right, to be stored as a secret.
     pub fn partner_key_new(&self, name: &str, options: &Options) -> Result<Reply, Error> {
-        if name.trim().is_empty() {
-            return Err(Error::invalid_argument("name", "must not be empty"));
-        }
-        check_text("name", name, 255, false)?;
-        let mut form = Zeroizing::new(String::new());
-        append_pair(&mut form, "name", name);
-        let mut query = String::new();
-        options::encode("partner_key_new", SPECS, options, &mut form, &mut query)?;
-        let mut call = Call::new(
-            "partner_key_new",
-            Method::Post,
-            "/rest/v1.3/jpphp/partner-keys/new".to_string(),
-        )
-        .form(form);
-        call.query = query;
-        self.execute(call)
+        self.execute(partner_key_new_call(name, options)?)
     }
+}
+
+/// The checked request of [`Client::partner_key_new`].
+pub(crate) fn partner_key_new_call(name: &str, options: &Options) -> Result<Call, Error> {
+    if name.trim().is_empty() {
+        return Err(Error::invalid_argument("name", "must not be empty"));
+    }
+    check_text("name", name, 255, false)?;
+    let mut form = Zeroizing::new(String::new());
+    append_pair(&mut form, "name", name);
+    let mut query = String::new();
+    options::encode("partner_key_new", SPECS, options, &mut form, &mut query)?;
+    let mut call = Call::new(
+        "partner_key_new",
+        Method::Post,
+        "/rest/v1.3/jpphp/partner-keys/new".to_string(),
+    )
+    .form(form);
+    call.query = query;
+    Ok(call)
 }

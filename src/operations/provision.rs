@@ -64,35 +64,45 @@ impl Client {
         plan: Option<&str>,
         options: &Options,
     ) -> Result<Reply, Error> {
-        check_local_user(local_user)?;
-        let siteurl = check_siteurl("siteurl", siteurl)?;
-        if let Some(plan) = plan {
-            check_plan("plan", plan)?;
-        }
-        let mut form = Zeroizing::new(String::new());
-        append_pair(&mut form, "local_user", local_user);
-        append_pair(&mut form, "siteurl", &siteurl);
-        if let Some(plan) = plan {
-            append_pair(&mut form, "plan", plan);
-        }
-        let mut query = String::new();
-        options::encode("provision", SPECS, options, &mut form, &mut query)?;
-        if is_set(options, "ssh_user")
-            && !is_set(options, "ssh_pass")
-            && !is_set(options, "ssh_private_key")
-        {
-            return Err(Error::invalid_argument(
-                "ssh_user",
-                "needs ssh_pass or ssh_private_key",
-            ));
-        }
-        let mut call = Call::new(
-            "provision",
-            Method::Post,
-            "/rest/v1.3/jpphp/provision".to_string(),
-        )
-        .form(form);
-        call.query = query;
-        self.execute(call)
+        self.execute(provision_call(local_user, siteurl, plan, options)?)
     }
+}
+
+/// The checked request of [`Client::provision`].
+pub(crate) fn provision_call(
+    local_user: &str,
+    siteurl: &str,
+    plan: Option<&str>,
+    options: &Options,
+) -> Result<Call, Error> {
+    check_local_user(local_user)?;
+    let siteurl = check_siteurl("siteurl", siteurl)?;
+    if let Some(plan) = plan {
+        check_plan("plan", plan)?;
+    }
+    let mut form = Zeroizing::new(String::new());
+    append_pair(&mut form, "local_user", local_user);
+    append_pair(&mut form, "siteurl", &siteurl);
+    if let Some(plan) = plan {
+        append_pair(&mut form, "plan", plan);
+    }
+    let mut query = String::new();
+    options::encode("provision", SPECS, options, &mut form, &mut query)?;
+    if is_set(options, "ssh_user")
+        && !is_set(options, "ssh_pass")
+        && !is_set(options, "ssh_private_key")
+    {
+        return Err(Error::invalid_argument(
+            "ssh_user",
+            "needs ssh_pass or ssh_private_key",
+        ));
+    }
+    let mut call = Call::new(
+        "provision",
+        Method::Post,
+        "/rest/v1.3/jpphp/provision".to_string(),
+    )
+    .form(form);
+    call.query = query;
+    Ok(call)
 }

@@ -10,14 +10,19 @@ impl Client {
     /// ID): `{"blog": {"is_connected", "has_backups_credentials"}, "products": [...]}`. Safe to repeat;
     /// use it after `outcome_unknown` to learn whether a provision or cancel took effect.
     pub fn status(&self, site: &str) -> Result<Reply, Error> {
-        let identifier = identifier_for_field("site", site)?;
-        self.execute(Call::new(
-            "status",
-            Method::Get,
-            format!(
-                "/rest/v1.4/jpphp/{}/status",
-                encode_path_segment(&identifier)
-            ),
-        ))
+        self.execute(status_call(site)?)
     }
+}
+
+/// The checked request of [`Client::status`].
+pub(crate) fn status_call(site: &str) -> Result<Call, Error> {
+    let identifier = identifier_for_field("site", site)?;
+    Ok(Call::new(
+        "status",
+        Method::Get,
+        format!(
+            "/rest/v1.4/jpphp/{}/status",
+            encode_path_segment(&identifier)
+        ),
+    ))
 }

@@ -324,16 +324,16 @@ final class FfiBackend implements Backend
     private static function outcome(\FFI $ffi, #[\SensitiveParameter] callable $op, bool $any)
     {
         $response = $ffi->new('jp_response*');
-        $op(\FFI::addr($response));
+        // The operation returns the code its response carries (jp_response_code).
+        $code = (int) $op(\FFI::addr($response));
         if (\FFI::isNull($response)) {
             throw new Exception('internal', 'the library returned no response');
         }
         try {
-            $code = (int) $ffi->jp_response_code($response);
             $json = self::str($ffi->jp_response_json($response));
             if ($code === Library::JP_OK) {
-                // The usual case costs two crossings; status and attempts are read only to
-                // describe a reply that cannot be decoded.
+                // The usual case costs one crossing besides the call; status and attempts are
+                // read only to describe a reply that cannot be decoded.
                 $reply = self::decodeOrFail($json, $any);
                 if ($reply !== self::UNDECODABLE) {
                     return $reply;

@@ -232,13 +232,12 @@ pub(crate) fn parse_head(input: &[u8]) -> Result<Option<(usize, Head)>, ReadErro
                     .next()
                     .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"));
             }
-            10 if name.eq_ignore_ascii_case("connection") => {
-                if text()
+            10 if name.eq_ignore_ascii_case("connection")
+                && text()
                     .split(',')
-                    .any(|token| token.trim().eq_ignore_ascii_case("close"))
-                {
-                    keep_alive = false;
-                }
+                    .any(|token| token.trim().eq_ignore_ascii_case("close")) =>
+            {
+                keep_alive = false;
             }
             11 if name.eq_ignore_ascii_case("retry-after") => {
                 retry_after = Some(text().trim().to_string());

@@ -434,26 +434,40 @@ impl Client {
                     },
                 )
             };
-            let mut extra: Vec<&Secret> = request.redact.iter().map(|s| &**s).collect();
-            extra.extend(request.bearer);
-            self.log_redacting(Level::Debug, &extra, || {
-                let what = match &outcome {
-                    Ok(reply) => format!("HTTP {}", reply.status),
-                    Err(failure) => failure.detail.clone(),
-                };
-                let next = match delay {
-                    Some(d) => format!("retrying in {} ms", d.as_millis()),
-                    None => "final".to_string(),
-                };
-                let method = request.method.as_str();
-                let path = self.path_of(request.url);
-                format!("{method} {path} attempt {tries}: {what} in {took} ms; {next}")
-            });
+            if self.settings.logger.enabled(Level::Debug) {
+                self.log_attempt(request, &outcome, tries, took, delay);
+            }
             let Some(delay) = delay else {
                 return outcome;
             };
             std::thread::sleep(delay);
         }
+    }
+
+    /// The debug log line of one attempt, with the request's secrets redacted.
+    fn log_attempt(
+        &self,
+        request: &HttpRequest<'_>,
+        outcome: &Result<HttpReply, Failure>,
+        tries: u32,
+        took: u128,
+        delay: Option<Duration>,
+    ) {
+        let mut extra: Vec<&Secret> = request.redact.iter().map(|s| &**s).collect();
+        extra.extend(request.bearer);
+        self.log_redacting(Level::Debug, &extra, || {
+            let what = match &outcome {
+                Ok(reply) => format!("HTTP {}", reply.status),
+                Err(failure) => failure.detail.clone(),
+            };
+            let next = match delay {
+                Some(d) => format!("retrying in {} ms", d.as_millis()),
+                None => "final".to_string(),
+            };
+            let method = request.method.as_str();
+            let path = self.path_of(request.url);
+            format!("{method} {path} attempt {tries}: {what} in {took} ms; {next}")
+        });
     }
 
     /// The path of a request URL below the API base, without its query.

@@ -1,6 +1,7 @@
 //! Reading one HTTP/1.1 reply: the head (parsed by `httparse`), the headers the client uses, and the
 //! body by its framing (length, chunked, or until the server closes), capped.
 
+use std::mem::MaybeUninit;
 use std::time::{Duration, Instant};
 
 use super::conn::{Connection, IoFailure};
@@ -185,9 +186,15 @@ fn read_head(conn: &mut impl Input, deadline: Instant) -> Result<Head, ReadError
 /// Parses a reply head at the start of `input`: `None` until it is complete, else the bytes it
 /// took and its parts.
 pub(crate) fn parse_head(input: &[u8]) -> Result<Option<(usize, Head)>, ReadError> {
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut parsed = httparse::Response::new(&mut headers);
-    let used = match parsed.parse(input) {
+    // Left uninitialised: httparse fills only what it uses, and zeroing the whole array every time
+    // cost more than parsing a short head.
+    let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
+    let mut parsed = httparse::Response::new(&mut []);
+    let used = match httparse::ParserConfig::default().parse_response_with_uninit_headers(
+        &mut parsed,
+        input,
+        &mut headers,
+    ) {
         Ok(httparse::Status::Complete(used)) => used,
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(httparse::Error::TooManyHeaders) => {

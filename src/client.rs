@@ -206,7 +206,7 @@ impl Client {
     /// [`Client::execute`] for a caller that wants the reply's JSON text, not its value.
     pub(crate) fn execute_text(&self, call: Call) -> Result<ReplyText, Error> {
         self.execute_with(call, |reply, idempotence| {
-            check_reply(&reply, idempotence).map(|()| Zeroizing::new(reply.body))
+            check_reply(&reply, idempotence).map(|()| reply.body)
         })
         .map(|(text, http_status, attempts)| ReplyText {
             text,

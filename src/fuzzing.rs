@@ -39,7 +39,7 @@ impl RawReply {
             has_retry_after: self.has_retry_after,
             retry_after: self.retry_after_secs.map(Duration::from_secs),
             location: self.location.clone(),
-            body: self.body.clone(),
+            body: Zeroizing::new(self.body.clone()),
         }
     }
 }
@@ -65,7 +65,7 @@ pub fn unwrap_enveloped_reply(reply: &RawReply) -> RawReply {
         has_retry_after: inner.has_retry_after,
         retry_after_secs: inner.retry_after.map(|d| d.as_secs()),
         location: inner.location,
-        body: inner.body,
+        body: inner.body.to_vec(),
     }
 }
 

@@ -3,6 +3,7 @@
 //! not JSON.
 
 use serde_json::Value;
+use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind};
 use crate::retry::Idempotence;
@@ -160,7 +161,7 @@ pub(crate) fn unwrap_enveloped_reply(reply: HttpReply) -> HttpReply {
             .and_then(|v| v.parse::<u64>().ok())
             .map(std::time::Duration::from_secs),
         location: header("location"),
-        body: serde_json::to_vec(&body).unwrap_or_default(),
+        body: Zeroizing::new(serde_json::to_vec(&body).unwrap_or_default()),
     }
 }
 
@@ -257,7 +258,7 @@ mod tests {
             has_retry_after: false,
             retry_after: None,
             location: None,
-            body: body.as_bytes().to_vec(),
+            body: Zeroizing::new(body.as_bytes().to_vec()),
         }
     }
 
@@ -387,7 +388,7 @@ mod tests {
         ] {
             let out = unwrap_enveloped_reply(reply(status, body));
             assert_eq!(out.status, status);
-            assert_eq!(out.body, body.as_bytes());
+            assert_eq!(&out.body[..], body.as_bytes());
         }
     }
 

@@ -90,6 +90,7 @@ fn jitter_fraction() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zeroize::Zeroizing;
 
     fn reply(status: u16, retry_after: Option<u64>) -> Result<HttpReply, Failure> {
         Ok(HttpReply {
@@ -97,7 +98,7 @@ mod tests {
             has_retry_after: retry_after.is_some(),
             retry_after: retry_after.map(Duration::from_secs),
             location: None,
-            body: Vec::new(),
+            body: Zeroizing::new(Vec::new()),
         })
     }
 

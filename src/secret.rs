@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// A secret string. Its memory is overwritten with zeros when it is dropped, and its `Debug` form is
 /// `"[redacted]"`.
@@ -54,6 +54,18 @@ pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
         }
     }
     out
+}
+
+/// Appends `data` to `buf`. When `buf` must grow, its contents move to a new buffer and the old one
+/// is wiped, so that no copy of what it held (a token, a secret) is left in freed memory.
+pub(crate) fn extend_wiping(buf: &mut Vec<u8>, data: &[u8]) {
+    let needed = buf.len() + data.len();
+    if needed > buf.capacity() {
+        let mut bigger = Vec::with_capacity(needed.max(buf.capacity() * 2));
+        bigger.extend_from_slice(buf);
+        std::mem::replace(buf, bigger).zeroize();
+    }
+    buf.extend_from_slice(data);
 }
 
 #[cfg(test)]

@@ -111,7 +111,7 @@ mod tests {
             has_retry_after: false,
             retry_after: None,
             location: None,
-            body: body.as_bytes().to_vec(),
+            body: Zeroizing::new(body.as_bytes().to_vec()),
         }
     }
 

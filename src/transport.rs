@@ -79,7 +79,8 @@ pub(crate) struct HttpReply {
     /// The `Retry-After` delay when it was given in seconds.
     pub retry_after: Option<Duration>,
     pub location: Option<String>,
-    pub body: Vec<u8>,
+    /// Wiped when dropped: a reply can carry a token or a new key's secret.
+    pub body: Zeroizing<Vec<u8>>,
 }
 
 /// Sends one request and reads the whole reply, within `remaining` time.

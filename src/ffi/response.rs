@@ -12,6 +12,7 @@ use super::jp_code;
 use super::macros::ffi_boundary;
 use crate::client::{Reply, ReplyText};
 use crate::error::Error;
+use crate::secret::extend_wiping;
 
 /// The outcome of one operation (opaque): success flag, the server's JSON, error code and message,
 /// HTTP status, attempts. Immutable once returned; release it with `jp_response_free`.
@@ -78,13 +79,7 @@ struct WipingBuffer(Vec<u8>);
 
 impl io::Write for WipingBuffer {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let needed = self.0.len() + data.len();
-        if needed > self.0.capacity() {
-            let mut bigger = Vec::with_capacity(needed.max(self.0.capacity() * 2));
-            bigger.extend_from_slice(&self.0);
-            std::mem::replace(&mut self.0, bigger).zeroize();
-        }
-        self.0.extend_from_slice(data);
+        extend_wiping(&mut self.0, data);
         Ok(data.len())
     }
 

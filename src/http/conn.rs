@@ -8,6 +8,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use rustls::{ClientConnection, StreamOwned};
+use zeroize::{Zeroize, Zeroizing};
 
 /// Bytes read from the socket at most at once (and the initial size of the receive buffer).
 const READ_CHUNK: usize = 8 * 1024;
@@ -32,7 +33,8 @@ impl Stream {
 /// A connection and what was received on it and not used yet (`buf[start..end]`).
 pub(crate) struct Connection {
     stream: Stream,
-    buf: Vec<u8>,
+    /// Wiped when dropped: it held replies (a token reply, say).
+    buf: Zeroizing<Vec<u8>>,
     start: usize,
     end: usize,
     /// The read and write time limits set on the socket (`None`: none).
@@ -85,7 +87,7 @@ impl Connection {
     pub(crate) fn new(stream: Stream) -> Connection {
         Connection {
             stream,
-            buf: vec![0; READ_CHUNK],
+            buf: Zeroizing::new(vec![0; READ_CHUNK]),
             start: 0,
             end: 0,
             read_limit: None,
@@ -174,6 +176,8 @@ impl Connection {
     pub(crate) fn consume(&mut self, n: usize) {
         self.start += n.min(self.end - self.start);
         if self.start == self.end {
+            // What was read (a token reply, say) does not stay in the buffer.
+            self.buf[..self.end].zeroize();
             self.start = 0;
             self.end = 0;
         }
@@ -185,10 +189,15 @@ impl Connection {
         if self.end == self.buf.len() {
             if self.start > 0 {
                 self.buf.copy_within(self.start..self.end, 0);
+                let old_end = self.end;
                 self.end -= self.start;
                 self.start = 0;
+                self.buf[self.end..old_end].zeroize();
             } else {
-                self.buf.resize(self.buf.len() + READ_CHUNK, 0);
+                let mut bigger = Zeroizing::new(vec![0; self.buf.len() + READ_CHUNK]);
+                bigger[..self.end].copy_from_slice(&self.buf[..self.end]);
+                // The old buffer is wiped as it is dropped.
+                self.buf = bigger;
             }
         }
         loop {

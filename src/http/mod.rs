@@ -298,7 +298,7 @@ pub(crate) fn read_reply_bytes(
 ) -> Result<(u16, Vec<u8>, bool), String> {
     let far = Instant::now() + Duration::from_secs(3600);
     read_response(&mut response::Replay::new(data, step), far, max_body)
-        .map(|r| (r.head.status, r.body, r.reusable))
+        .map(|r| (r.head.status, r.body.to_vec(), r.reusable))
         .map_err(|e| read_failure(e).detail)
 }
 

@@ -4,7 +4,10 @@
 use std::mem::MaybeUninit;
 use std::time::{Duration, Instant};
 
+use zeroize::Zeroizing;
+
 use super::conn::{Connection, IoFailure};
+use crate::secret::extend_wiping;
 
 /// Where a reply is read from: a connection, or bytes in memory (tests, fuzzing).
 pub(crate) trait Input {
@@ -127,7 +130,7 @@ pub(crate) struct Head {
 #[derive(Debug)]
 pub(crate) struct Response {
     pub head: Head,
-    pub body: Vec<u8>,
+    pub body: Zeroizing<Vec<u8>>,
     /// Whether the connection can carry another exchange.
     pub reusable: bool,
 }
@@ -149,7 +152,7 @@ pub(crate) fn read_response(
         }
     };
     let body = match head.framing {
-        Framing::Empty => Vec::new(),
+        Framing::Empty => Zeroizing::new(Vec::new()),
         Framing::Length(length) => read_length(conn, deadline, length, max_body)?,
         Framing::Chunked => read_chunked(conn, deadline, max_body)?,
         Framing::UntilClose => read_until_close(conn, deadline, max_body)?,
@@ -286,7 +289,7 @@ fn take_into(conn: &mut impl Input, body: &mut Vec<u8>, want: u64) -> u64 {
     let n = available
         .len()
         .min(usize::try_from(want).unwrap_or(usize::MAX));
-    body.extend_from_slice(&available[..n]);
+    extend_wiping(body, &available[..n]);
     conn.consume(n);
     n as u64
 }
@@ -296,11 +299,11 @@ fn read_length(
     deadline: Instant,
     length: u64,
     max_body: u64,
-) -> Result<Vec<u8>, ReadError> {
+) -> Result<Zeroizing<Vec<u8>>, ReadError> {
     if length > max_body {
         return Err(ReadError::BodyTooLarge(max_body));
     }
-    let mut body = Vec::with_capacity(length as usize);
+    let mut body = Zeroizing::new(Vec::with_capacity(length as usize));
     let mut left = length;
     loop {
         left -= take_into(conn, &mut body, left);
@@ -315,8 +318,8 @@ fn read_until_close(
     conn: &mut impl Input,
     deadline: Instant,
     max_body: u64,
-) -> Result<Vec<u8>, ReadError> {
-    let mut body = Vec::new();
+) -> Result<Zeroizing<Vec<u8>>, ReadError> {
+    let mut body = Zeroizing::new(Vec::new());
     loop {
         take_into(conn, &mut body, u64::MAX);
         if body.len() as u64 > max_body {
@@ -368,8 +371,8 @@ fn read_chunked(
     conn: &mut impl Input,
     deadline: Instant,
     max_body: u64,
-) -> Result<Vec<u8>, ReadError> {
-    let mut body = Vec::new();
+) -> Result<Zeroizing<Vec<u8>>, ReadError> {
+    let mut body = Zeroizing::new(Vec::new());
     loop {
         let size = chunk_size(&read_line(conn, deadline, MAX_CHUNK_LINE)?)?;
         if size == 0 {
@@ -445,7 +448,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.head.status, 200);
-        assert_eq!(r.body, b"{\"a\":true}\n");
+        assert_eq!(&r.body[..], b"{\"a\":true}\n");
         assert!(r.reusable);
         assert!(r.head.has_retry_after);
         assert_eq!(r.head.retry_after, Some(Duration::from_secs(7)));
@@ -463,7 +466,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.head.status, 201);
-        assert_eq!(r.body, b"abcd0123456789");
+        assert_eq!(&r.body[..], b"abcd0123456789");
         assert_eq!(r.head.location.as_deref(), Some("/x"));
         assert!(r.reusable);
     }
@@ -484,7 +487,7 @@ mod tests {
     fn a_reply_until_close_and_http_1_0() {
         let mut conn = serve(vec![b"HTTP/1.0 200 OK\r\n\r\nall of it"], false);
         let r = read_response(&mut conn, Instant::now() + Duration::from_secs(5), 100).unwrap();
-        assert_eq!(r.body, b"all of it");
+        assert_eq!(&r.body[..], b"all of it");
         assert!(!r.reusable);
     }
 

@@ -49,6 +49,12 @@ pub(crate) fn identifier_for_field(field: &str, site: &str) -> Result<String, Er
         if site.len() > 20 {
             return Err(Error::invalid_argument(field, "is not a valid blog ID"));
         }
+        if site.bytes().all(|b| b == b'0') {
+            return Err(Error::invalid_argument(
+                field,
+                "is not a valid blog ID (blog IDs start at 1)",
+            ));
+        }
         return Ok(site.to_string());
     }
     let identifier = if site.contains("://") {
@@ -157,7 +163,6 @@ mod tests {
             ("example.com:8080::demo", "example.com:8080::demo"),
             ("https://bücher.example/a", "xn--bcher-kva.example::a"),
             ("12345", "12345"),
-            ("0", "0"),
             ("https://[::1]:8443/wp", "[::1]:8443::wp"),
             ("[::1]:8443::wp", "[::1]:8443::wp"),
             ("[::1]::wp", "[::1]::wp"),
@@ -179,6 +184,16 @@ mod tests {
             let id = site_identifier(url).unwrap();
             assert_eq!(site_identifier(&id).unwrap(), id, "{url}");
         }
+    }
+
+    #[test]
+    fn blog_id_zero_is_refused() {
+        for bad in ["0", "000"] {
+            let err = site_identifier(bad).expect_err(bad);
+            assert_eq!(err.code(), "invalid_argument");
+            assert!(err.message().contains("start at 1"), "{}", err.message());
+        }
+        assert_eq!(site_identifier("10").unwrap(), "10");
     }
 
     #[test]

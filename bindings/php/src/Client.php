@@ -215,6 +215,8 @@ final class Client
      * @param array<string, mixed>|null $form a form body (application/x-www-form-urlencoded), values as for $query
      * @param mixed $json a JSON body (any value json_encode() takes); give $form or $json, not both
      * @param string|null $userToken a WordPress.com user token to send; null sends the partner token
+     * @param string|null $auth "partner" (the default without $userToken), "user" (the default with
+     *   it) or "none" (no token at all, for the endpoints that need none)
      * @return mixed the server's reply decoded from JSON (arrays for objects and lists)
      */
     public function request(
@@ -223,7 +225,8 @@ final class Client
         array $query = [],
         #[\SensitiveParameter] ?array $form = null,
         #[\SensitiveParameter] $json = null,
-        #[\SensitiveParameter] ?string $userToken = null
+        #[\SensitiveParameter] ?string $userToken = null,
+        ?string $auth = null
     ) {
         self::required('method', $method);
         self::required('path', $path);
@@ -237,7 +240,10 @@ final class Client
         if ($userToken !== null) {
             self::token('user_token', $userToken);
         }
-        return $this->live()->request($method, $path, $query, $form, $json, $userToken);
+        if ($auth !== null) {
+            self::required('auth', $auth);
+        }
+        return $this->live()->request($method, $path, $query, $form, $json, $userToken, $auth);
     }
 
     /**

@@ -69,6 +69,17 @@ abstract class ApiTestCase extends TestCase
         $this->assertSame(400, $errors['errors']['invalid_plan']['http_status']);
     }
 
+    public function testRequestWithoutAToken(): void
+    {
+        $client = $this->client();
+        $errors = $client->request('GET', '/rest/v1.3/jpphp/errors', ['verbose' => 1], null, null, null, 'none');
+        $this->assertSame(400, $errors['errors']['invalid_plan']['http_status']);
+        $e = $this->thrown(ApiException::class, fn () => $client->request('GET', '/rest/v1.4/jpphp/example.com/status', [], null, null, null, 'none'));
+        $this->assertSame('authorization_required', $e->getErrorCode());
+        $this->assertSame(403, $e->getHttpStatus());
+        $this->thrown(InvalidArgumentException::class, fn () => $client->request('GET', '/rest/v1/me', [], null, null, null, 'somebody'));
+    }
+
     public function testRequestWithAFormBody(): void
     {
         $site = Sandbox::uniqueSite('request-form');

@@ -37,14 +37,15 @@ interface Backend
     public function status(string $site): array;
 
     /**
-     * Any endpoint. $json is any JSON value (null: no JSON body).
+     * Any endpoint. $json is any JSON value (null: no JSON body); $auth is "partner", "user",
+     * "none" or null (the default for $userToken).
      *
      * @param array<string, mixed> $query
      * @param array<string, mixed>|null $form
      * @param mixed $json
      * @return mixed the decoded reply (any JSON value)
      */
-    public function request(string $method, string $path, array $query, ?array $form, $json, ?string $userToken);
+    public function request(string $method, string $path, array $query, ?array $form, $json, ?string $userToken, ?string $auth);
 
     /** @return array<mixed> */
     public function statusV12(string $site): array;

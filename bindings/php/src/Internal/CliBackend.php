@@ -177,7 +177,7 @@ final class CliBackend implements Backend
         return $this->run('status', ['--site=' . $site], []);
     }
 
-    public function request(string $method, string $path, array $query, ?array $form, $json, #[\SensitiveParameter] ?string $userToken)
+    public function request(string $method, string $path, array $query, ?array $form, $json, #[\SensitiveParameter] ?string $userToken, ?string $auth)
     {
         $args = [$method, $path];
         foreach ($query as $name => $value) {
@@ -199,7 +199,7 @@ final class CliBackend implements Backend
                 throw Errors::invalid('json', 'cannot be encoded as JSON: ' . $e->getMessage());
             }
         }
-        $args[] = '--auth=' . ($userToken === null ? 'partner' : 'user');
+        $args[] = '--auth=' . ($auth ?? ($userToken === null ? 'partner' : 'user'));
         return $this->execute('request', array_merge([$this->cli, 'request'], $this->globalArgs, $args), $userToken, true);
     }
 

@@ -116,7 +116,7 @@ final class FfiBackend implements Backend
         return $this->call(fn ($out) => $this->ffi->jp_status($client, $site, $out));
     }
 
-    public function request(string $method, string $path, array $query, ?array $form, $json, #[\SensitiveParameter] ?string $userToken)
+    public function request(string $method, string $path, array $query, ?array $form, $json, #[\SensitiveParameter] ?string $userToken, ?string $auth)
     {
         $client = $this->live();
         $request = ['method' => $method, 'path' => $path];
@@ -131,6 +131,9 @@ final class FfiBackend implements Backend
         }
         if ($userToken !== null) {
             $request['user_token'] = $userToken;
+        }
+        if ($auth !== null) {
+            $request['auth'] = $auth;
         }
         $text = self::encode($request);
         return $this->callAny(fn ($out) => $this->ffi->jp_request($client, $text, $out));

@@ -139,7 +139,7 @@ impl HttpClient {
         let deadline = started + remaining;
         let message = self.message(request)?;
         let mut conn = self.take_idle();
-        let mut fresh = conn.is_none();
+        let mut fresh = false;
         let mut conn = loop {
             let mut current = match conn.take() {
                 Some(kept) => kept,

@@ -198,8 +198,10 @@ pub unsafe extern "C" fn jp_response_ok(r: *const jp_response) -> bool {
     })
 }
 
-/// On success: the server's reply, whole, as the JSON text it sent (members in the server's order;
-/// compact JSON for a reply the library makes itself, such as `jp_oauth_parse_redirect`'s). On failure:
+/// On success: the server's reply, whole, as a JSON text, members in the server's order.
+/// `jp_provision`, `jp_cancel`, `jp_partner_key_new` and `jp_status` give the text exactly as the
+/// server sent it; the other calls give the same reply written out as compact JSON, as do the replies
+/// the library makes itself (`jp_oauth_parse_redirect`). On failure:
 /// the server's error body when it was JSON (e.g. `{"error": "invalid_plan", "message": ...}`), else
 /// NULL. NULL for a NULL response.
 ///

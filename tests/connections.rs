@@ -1,7 +1,7 @@
 //! The client's kept connections and reply framing, against a bare-bones HTTP server this test
 //! scripts byte by byte: a connection the server closed while idle is replaced before the request is
 //! sent (no failed or repeated call), a reply with `Connection: close` is not reused, and chunked and
-//! close-delimited replies are read whole.
+//! close-delimited replies are read whole; the C ABI hands over the server's JSON text as it came.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -11,7 +11,9 @@ use std::time::Duration;
 use jetpack_partner::{Client, ClientConfig, Options};
 
 const TOKEN_REPLY: &str = r#"{"access_token":"conn-test-token","token_type":"bearer"}"#;
-const PROVISION_REPLY: &str = r#"{"success":true,"next_url":"https://example.com/wp-admin/"}"#;
+// Spaced out and ending in a newline, as servers may send it: the C ABI hands it over as is.
+const PROVISION_REPLY: &str =
+    "{\"success\": true,\n \"next_url\": \"https://example.com/wp-admin/\"}\n";
 
 /// How the server frames and ends its replies.
 #[derive(Clone, Copy)]
@@ -214,4 +216,72 @@ fn chunked_and_close_delimited_replies_are_read_whole() {
             _ => assert_eq!(seen.connections, 3),
         }
     }
+}
+
+/// The C ABI, declared here as a C program would (the symbols are in the library under test).
+mod c_abi {
+    use std::ffi::c_char;
+    pub enum Client {}
+    pub enum Response {}
+    extern "C" {
+        pub fn jp_client_new(
+            id: *const c_char,
+            secret: *const c_char,
+            out: *mut *mut Client,
+        ) -> u32;
+        pub fn jp_client_set_api_base(client: *mut Client, url: *const c_char) -> u32;
+        pub fn jp_client_free(client: *mut Client);
+        pub fn jp_provision(
+            client: *const Client,
+            local_user: *const c_char,
+            siteurl: *const c_char,
+            plan: *const c_char,
+            options_json: *const c_char,
+            out: *mut *mut Response,
+        ) -> u32;
+        pub fn jp_response_json(r: *const Response) -> *const c_char;
+        pub fn jp_response_free(r: *mut Response);
+    }
+}
+
+#[test]
+fn the_c_abi_hands_over_the_servers_json_text_as_it_came() {
+    use c_abi::*;
+    use std::ffi::{CStr, CString};
+    use std::ptr::{null, null_mut};
+    let (base, _) = start(Style::KeepAlive {
+        idle: Duration::from_secs(5),
+    });
+    let base = CString::new(base).unwrap();
+    // SAFETY: the calls follow the header's contract: live pointers, NUL-terminated strings,
+    // everything freed once.
+    unsafe {
+        let mut client = null_mut();
+        assert_eq!(
+            jp_client_new(
+                c"778".as_ptr(),
+                c"connections-test-secret".as_ptr(),
+                &mut client
+            ),
+            0
+        );
+        assert_eq!(jp_client_set_api_base(client, base.as_ptr()), 0);
+        let mut response = null_mut();
+        let code = jp_provision(
+            client,
+            c"admin".as_ptr(),
+            c"https://example.com".as_ptr(),
+            c"premium".as_ptr(),
+            null(),
+            &mut response,
+        );
+        assert_eq!(code, 0, "JP_OK");
+        let json = CStr::from_ptr(jp_response_json(response)).to_str().unwrap();
+        assert_eq!(json, PROVISION_REPLY);
+        jp_response_free(response);
+        jp_client_free(client);
+    }
+    // The Rust API parses the same reply.
+    let reply = provision(&client(base.to_str().unwrap()));
+    assert_eq!(reply.body["success"], true);
 }

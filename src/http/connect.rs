@@ -137,13 +137,26 @@ fn tunnel(
     deadline: Instant,
 ) -> Result<(), Failure> {
     let authority = format!("{}:{}", target.host, target.port);
-    let mut request = zeroize::Zeroizing::new(format!(
-        "CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: {USER_AGENT}\r\n"
+    let credentials = proxy.authorization.as_ref().map_or("", |c| c.expose());
+    // Sized first: a buffer that grew would leave a copy of the credentials behind.
+    let mut request = zeroize::Zeroizing::new(String::with_capacity(
+        128 + 2 * authority.len() + USER_AGENT.len() + credentials.len(),
     ));
-    if let Some(credentials) = &proxy.authorization {
-        request.push_str("Proxy-Authorization: ");
-        request.push_str(credentials.expose());
-        request.push_str("\r\n");
+    for part in [
+        "CONNECT ",
+        &authority,
+        " HTTP/1.1\r\nHost: ",
+        &authority,
+        "\r\nUser-Agent: ",
+        USER_AGENT,
+        "\r\n",
+    ] {
+        request.push_str(part);
+    }
+    if !credentials.is_empty() {
+        for part in ["Proxy-Authorization: ", credentials, "\r\n"] {
+            request.push_str(part);
+        }
     }
     request.push_str("\r\n");
     conn.write_all(request.as_bytes(), deadline)

@@ -18,7 +18,7 @@ use crate::retry::{delay_before_retry, Idempotence};
 use crate::secret::{redact, Secret};
 use crate::shared::{Shared, Slot};
 use crate::token::{parse_token_reply, token_request_form};
-use crate::transport::{send, Body, Failure, FailureKind, HttpReply, HttpRequest, Method};
+use crate::transport::{Body, Failure, FailureKind, HttpReply, HttpRequest, Method};
 
 /// The server's reply to a successful call.
 #[derive(Clone, PartialEq)]
@@ -415,13 +415,16 @@ impl Client {
             tries += 1;
             *attempts += 1;
             let sent = Instant::now();
-            let outcome = send(&shared.http, &self.settings, request, remaining).map(|reply| {
-                if enveloped {
-                    unwrap_enveloped_reply(reply)
-                } else {
-                    reply
-                }
-            });
+            let outcome = shared
+                .http
+                .exchange(&self.settings, request, remaining)
+                .map(|reply| {
+                    if enveloped {
+                        unwrap_enveloped_reply(reply)
+                    } else {
+                        reply
+                    }
+                });
             let took = sent.elapsed().as_millis();
             let delay = if tries >= self.settings.max_attempts {
                 None

@@ -1,6 +1,5 @@
 //! What one HTTP exchange is made of (the request, the reply read whole, the failure and whether the
-//! request may have reached the server), and the exchange itself through the per-process
-//! [`HttpClient`](crate::http::HttpClient).
+//! request may have reached the server); [`HttpClient`](crate::http::HttpClient) carries it out.
 
 use std::io;
 use std::sync::Arc;
@@ -8,8 +7,6 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use crate::config::Settings;
-use crate::http::HttpClient;
 use crate::secret::Secret;
 
 /// The `User-Agent` of every request.
@@ -81,16 +78,6 @@ pub(crate) struct HttpReply {
     pub location: Option<String>,
     /// Wiped when dropped: a reply can carry a token or a new key's secret.
     pub body: Zeroizing<Vec<u8>>,
-}
-
-/// Sends one request and reads the whole reply, within `remaining` time.
-pub(crate) fn send(
-    http: &HttpClient,
-    settings: &Settings,
-    request: &HttpRequest<'_>,
-    remaining: Duration,
-) -> Result<HttpReply, Failure> {
-    http.exchange(settings, request, remaining)
 }
 
 /// What kind of failure stopped an exchange.

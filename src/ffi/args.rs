@@ -63,6 +63,22 @@ pub(crate) unsafe fn options(ptr: *const c_char) -> Result<Options, Error> {
     }
 }
 
+/// Builds something (a call) from the `options_json` argument, then wipes the parsed options: they
+/// may hold backup passwords or keys, and the call keeps its own (wiped) copy.
+///
+/// # Safety
+/// As [`required_str`].
+pub(crate) unsafe fn with_options<T>(
+    options_json: *const c_char,
+    build: impl FnOnce(&Options) -> Result<T, Error>,
+) -> Result<T, Error> {
+    // SAFETY: forwarded contract.
+    let mut parsed = unsafe { options(options_json) }?;
+    let built = build(&parsed);
+    wipe_options(&mut parsed);
+    built
+}
+
 /// Overwrites every string of parsed options (they may hold backup passwords or keys).
 pub(crate) fn wipe_options(options: &mut Options) {
     fn wipe(value: &mut Value) {

@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use super::args::{optional_str, options, required_str, wipe_options};
+use super::args::{optional_str, required_str, with_options};
 use super::client::jp_client;
 use super::jp_code;
 use super::macros::ffi_boundary;
@@ -68,10 +68,12 @@ pub unsafe extern "C" fn jp_provision(
             let local_user = unsafe { required_str(local_user, "local_user") }?;
             let siteurl = unsafe { required_str(siteurl, "siteurl") }?;
             let plan = unsafe { optional_str(plan, "plan") }?;
-            let mut options = unsafe { options(options_json) }?;
-            let call = provision_call(local_user, siteurl, plan, &options);
-            wipe_options(&mut options);
-            client.client.execute_text(call?)
+            let call = unsafe {
+                with_options(options_json, |options| {
+                    provision_call(local_user, siteurl, plan, options)
+                })
+            }?;
+            client.client.execute_text(call)
         })();
         // SAFETY: out per the contract.
         unsafe { deliver_text(out, result) }
@@ -101,10 +103,8 @@ pub unsafe extern "C" fn jp_cancel(
             // SAFETY (all three): arguments per the contract.
             let client = unsafe { client_ref(client) }?;
             let site = unsafe { required_str(site, "site") }?;
-            let mut options = unsafe { options(options_json) }?;
-            let call = cancel_call(site, &options);
-            wipe_options(&mut options);
-            client.client.execute_text(call?)
+            let call = unsafe { with_options(options_json, |options| cancel_call(site, options)) }?;
+            client.client.execute_text(call)
         })();
         // SAFETY: out per the contract.
         unsafe { deliver_text(out, result) }
@@ -134,10 +134,10 @@ pub unsafe extern "C" fn jp_partner_key_new(
             // SAFETY (all three): arguments per the contract.
             let client = unsafe { client_ref(client) }?;
             let name = unsafe { required_str(name, "name") }?;
-            let mut options = unsafe { options(options_json) }?;
-            let call = partner_key_new_call(name, &options);
-            wipe_options(&mut options);
-            client.client.execute_text(call?)
+            let call = unsafe {
+                with_options(options_json, |options| partner_key_new_call(name, options))
+            }?;
+            client.client.execute_text(call)
         })();
         // SAFETY: out per the contract.
         unsafe { deliver_text(out, result) }

@@ -5,7 +5,7 @@ use std::io;
 use std::ptr;
 
 use serde_json::Value;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::client::c_text;
 use super::jp_code;
@@ -75,7 +75,7 @@ impl jp_response {
 
 /// A growing buffer that wipes every buffer it outgrows: the JSON text of a reply can carry
 /// credentials, and no copy of it may be left in freed memory.
-struct WipingBuffer(Vec<u8>);
+struct WipingBuffer(Zeroizing<Vec<u8>>);
 
 impl io::Write for WipingBuffer {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
@@ -102,21 +102,13 @@ fn exact_text(text: &[u8]) -> Option<CString> {
 /// A JSON value as compact JSON text for C, in a buffer of exactly its size (so that making the
 /// `CString` does not move it), with every intermediate buffer wiped.
 fn json_text(value: &Value) -> CString {
-    let mut text = WipingBuffer(Vec::with_capacity(512));
+    let mut text = WipingBuffer(Zeroizing::new(Vec::with_capacity(512)));
+    // Serialising a `Value` fails only if memory runs out.
     if serde_json::to_writer(&mut text, value).is_err() {
-        // Serialising a `Value` fails only if memory runs out.
-        text.0.zeroize();
         return CString::default();
     }
-    let mut exact = Vec::with_capacity(text.0.len() + 1);
-    exact.extend_from_slice(&text.0);
-    exact.push(0);
-    text.0.zeroize();
     // JSON text escapes NUL, so there is none inside.
-    CString::from_vec_with_nul(exact).unwrap_or_else(|e| {
-        e.into_bytes().zeroize();
-        CString::default()
-    })
+    exact_text(&text.0).unwrap_or_default()
 }
 
 impl Drop for jp_response {

@@ -184,8 +184,7 @@ impl Settings {
                 "must be at most 1024 bytes without control characters",
             ));
         }
-        let api_base = check_api_base(&config.api_base)?;
-        let target = Target::of(&parse_http_url("api_base", &api_base)?);
+        let (api_base, target) = checked_api_base(&config.api_base)?;
         for (field, value) in [
             ("timeout", config.timeout),
             ("connect_timeout", config.connect_timeout),
@@ -247,6 +246,11 @@ impl Settings {
 
 /// `https://...`, or `http://...` for a loopback host only; returned without a trailing `/`.
 pub(crate) fn check_api_base(api_base: &str) -> Result<String, Error> {
+    checked_api_base(api_base).map(|(base, _)| base)
+}
+
+/// [`check_api_base`], also returning where its requests go.
+fn checked_api_base(api_base: &str) -> Result<(String, Target), Error> {
     let url = parse_http_url("api_base", api_base)?;
     if url.scheme == "http" && !url.is_loopback() {
         return Err(Error::invalid_argument(
@@ -268,7 +272,7 @@ pub(crate) fn check_api_base(api_base: &str) -> Result<String, Error> {
         ));
     }
     let base = format!("{}://{}{}", url.scheme, url.authority(), url.rest);
-    Ok(base.trim_end_matches('/').to_string())
+    Ok((base.trim_end_matches('/').to_string(), Target::of(&url)))
 }
 
 fn check_proxy(url: &str) -> Result<Proxy, Error> {

@@ -8,7 +8,6 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 
 use crate::error::Error;
-use crate::http::{Proxy, Target};
 use crate::log::{LogSink, Logger};
 use crate::secret::Secret;
 use crate::validate::{check_text, parse_http_url};
@@ -148,11 +147,9 @@ pub(crate) struct Settings {
     pub partner_secret: Secret,
     /// Scheme, authority and path prefix, without a trailing `/`.
     pub api_base: String,
-    /// The API base's host and port.
-    pub target: Target,
     pub timeout: Duration,
     pub connect_timeout: Duration,
-    pub proxy: Option<Proxy>,
+    pub proxy: Option<ureq::Proxy>,
     /// The proxy URL as configured (it may carry a password), for telling settings apart.
     pub proxy_url: Option<Secret>,
     pub extra_roots: Vec<CertificateDer<'static>>,
@@ -184,7 +181,7 @@ impl Settings {
                 "must be at most 1024 bytes without control characters",
             ));
         }
-        let (api_base, target) = checked_api_base(&config.api_base)?;
+        let api_base = check_api_base(&config.api_base)?;
         for (field, value) in [
             ("timeout", config.timeout),
             ("connect_timeout", config.connect_timeout),
@@ -229,7 +226,6 @@ impl Settings {
             partner_id: config.partner_id.clone(),
             partner_secret: config.partner_secret.clone(),
             api_base,
-            target,
             timeout: config.timeout,
             connect_timeout: config.connect_timeout,
             proxy,
@@ -246,11 +242,6 @@ impl Settings {
 
 /// `https://...`, or `http://...` for a loopback host only; returned without a trailing `/`.
 pub(crate) fn check_api_base(api_base: &str) -> Result<String, Error> {
-    checked_api_base(api_base).map(|(base, _)| base)
-}
-
-/// [`check_api_base`], also returning where its requests go.
-fn checked_api_base(api_base: &str) -> Result<(String, Target), Error> {
     let url = parse_http_url("api_base", api_base)?;
     if url.scheme == "http" && !url.is_loopback() {
         return Err(Error::invalid_argument(
@@ -272,17 +263,17 @@ fn checked_api_base(api_base: &str) -> Result<(String, Target), Error> {
         ));
     }
     let base = format!("{}://{}{}", url.scheme, url.authority(), url.rest);
-    Ok((base.trim_end_matches('/').to_string(), Target::of(&url)))
+    Ok(base.trim_end_matches('/').to_string())
 }
 
-fn check_proxy(url: &str) -> Result<Proxy, Error> {
+fn check_proxy(url: &str) -> Result<ureq::Proxy, Error> {
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(Error::invalid_argument(
             "proxy",
             "must not contain whitespace or control characters",
         ));
     }
-    Proxy::parse(url)
+    crate::proxy::parse(url)
         .map_err(|why| Error::invalid_argument("proxy", format!("{why}: {}", redact_userinfo(url))))
 }
 

@@ -26,12 +26,13 @@ mod error;
 pub mod ffi;
 #[doc(hidden)]
 pub mod fuzzing;
-mod http;
+mod http_client;
 mod licensing;
 mod log;
 pub mod oauth;
 mod operations;
 mod options;
+mod proxy;
 mod reply;
 mod reporting;
 mod request;
@@ -41,6 +42,7 @@ mod shared;
 mod site;
 mod token;
 mod transport;
+mod trust;
 mod validate;
 
 pub use client::{Client, Reply};

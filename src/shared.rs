@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use crate::config::Settings;
-use crate::http::HttpClient;
+use crate::http_client::HttpClient;
 use crate::secret::Secret;
 use crate::token::TokenCache;
 

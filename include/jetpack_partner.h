@@ -561,8 +561,8 @@ jp_code jp_client_set_api_base(jp_client *client,
 jp_code jp_client_set_timeout_ms(jp_client *client, uint64_t ms);
 
 /**
- * Sets the time limit to set up one connection, TLS included (milliseconds, 1 to 86400000; default
- * 10000).
+ * Sets the time limit to set up one connection: TCP, proxy tunnel and TLS handshake (milliseconds,
+ * 1 to 86400000; default 10000). Looking up the host name has a limit of the same length of its own.
  *
  * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`). Thread safety: call
  * before sharing the client between threads.
@@ -570,7 +570,8 @@ jp_code jp_client_set_timeout_ms(jp_client *client, uint64_t ms);
  * # Safety
  * `client` is NULL or a live client.
  */
-jp_code jp_client_set_connect_timeout_ms(jp_client *client, uint64_t ms);
+jp_code jp_client_set_connect_timeout_ms(jp_client *client,
+                                         uint64_t ms);
 
 /**
  * Sets an HTTP CONNECT proxy, `http://[user:password@]host:port`; NULL or "" removes it. The

@@ -598,6 +598,49 @@ jp_code jp_client_set_proxy(jp_client *client, const char *url);
 jp_code jp_client_set_ca_bundle(jp_client *client, const char *pem_path);
 
 /**
+ * Sets a directory where the partner token is kept between processes (NULL or "" for none, the
+ * default): processes with the same partner ID and API base then ask for the token once between
+ * them. The directory must exist; the file the library writes there is readable by its owner only
+ * (mode 0600), written whole then renamed into place, and never holds the secret. A cached token
+ * the server refuses is removed and replaced once.
+ *
+ * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (not an existing directory; see
+ * `jp_last_error_message()`). Thread safety: call before sharing the client between threads.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `dir` is NULL or a NUL-terminated string.
+ */
+jp_code jp_client_set_token_cache_dir(jp_client *client, const char *dir);
+
+/**
+ * Sets how long a kept connection may stay unused and still be used again (milliseconds, 1 to
+ * 86400000; default 75000). A server that announces a shorter `Keep-Alive: timeout` shortens it
+ * (by a further second, so that a request never races the server closing the connection).
+ *
+ * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`). Thread safety: call
+ * before sharing the client between threads.
+ *
+ * # Safety
+ * `client` is NULL or a live client.
+ */
+jp_code jp_client_set_idle_timeout_ms(jp_client *client, uint64_t ms);
+
+/**
+ * Gets the client ready for calls: asks for the partner token now if the process (or the token
+ * cache directory) has none for these settings; the token request leaves its connection kept open
+ * for the calls that follow. With a token at hand it sends nothing (no request is made on the API's
+ * account just to open a connection). Bounded by the client's overall time limit.
+ *
+ * Returns `JP_OK`, or the code of the token request's failure (`JP_TOKEN_ERROR`,
+ * `JP_TRANSPORT_ERROR`, `JP_TIMEOUT`, `JP_TLS_ERROR`, ...) with `jp_last_error_message()` saying
+ * why. Thread safety: any thread, concurrently with operations on the same client.
+ *
+ * # Safety
+ * `client` is NULL or a live client.
+ */
+jp_code jp_client_warm(const jp_client *client);
+
+/**
  * Sets how many HTTP attempts one operation may make, the first included (1 to 10; default 3).
  * Retries happen only when repeating cannot do harm (see the README's "Failure behaviour").
  *

@@ -10,6 +10,7 @@ use rustls::pki_types::CertificateDer;
 use crate::error::Error;
 use crate::log::{LogSink, Logger};
 use crate::secret::Secret;
+use crate::token_file::TokenFile;
 use crate::validate::{check_text, parse_http_url};
 
 /// The WordPress.com API host.
@@ -18,6 +19,9 @@ pub const DEFAULT_API_BASE: &str = "https://public-api.wordpress.com";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default time limit for setting up one connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default longest time a kept connection may stay unused and still be used again (nginx's default
+/// `keepalive_timeout` is 75 s; a server's `Keep-Alive: timeout=N` shortens it).
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(75);
 /// Default number of HTTP attempts of one call, the first one included.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
 /// Default cap on a reply body (1 MiB).
@@ -70,6 +74,13 @@ pub struct ClientConfig {
     pub proxy: Option<String>,
     /// A PEM file of extra CA certificates trusted in addition to the system's trust store.
     pub ca_bundle: Option<PathBuf>,
+    /// A directory where the partner token is kept between processes (default none: each process
+    /// asks for its own). It must exist; the file in it is readable by its owner only and never
+    /// holds the secret.
+    pub token_cache_dir: Option<PathBuf>,
+    /// Longest time a kept connection may stay unused and still be used again (default 75 s);
+    /// shorter when the server announces a shorter `Keep-Alive: timeout`.
+    pub idle_timeout: Duration,
     /// HTTP attempts of one call, the first one included (default 3, at most 10).
     pub max_attempts: u32,
     /// Largest accepted reply body in bytes (default 1 MiB); more gives `response_too_large`.
@@ -96,6 +107,8 @@ impl ClientConfig {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             proxy: None,
             ca_bundle: None,
+            token_cache_dir: None,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             backoff: Backoff::default(),
@@ -120,6 +133,8 @@ impl fmt::Debug for ClientConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("proxy", &self.proxy.as_deref().map(redact_userinfo))
             .field("ca_bundle", &self.ca_bundle)
+            .field("token_cache_dir", &self.token_cache_dir)
+            .field("idle_timeout", &self.idle_timeout)
             .field("max_attempts", &self.max_attempts)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("backoff", &self.backoff)
@@ -155,6 +170,9 @@ pub(crate) struct Settings {
     /// The proxy URL as configured (it may carry a password), for telling settings apart.
     pub proxy_url: Option<Secret>,
     pub extra_roots: Vec<CertificateDer<'static>>,
+    /// Where the token is kept between processes, if anywhere.
+    pub token_file: Option<TokenFile>,
+    pub idle_timeout: Duration,
     pub max_attempts: u32,
     pub max_response_bytes: u64,
     pub backoff: Backoff,
@@ -187,6 +205,7 @@ impl Settings {
         for (field, value) in [
             ("timeout", config.timeout),
             ("connect_timeout", config.connect_timeout),
+            ("idle_timeout", config.idle_timeout),
         ] {
             if value.is_zero() || value > MAX_DURATION {
                 return Err(Error::invalid_argument(
@@ -224,6 +243,19 @@ impl Settings {
             None => Vec::new(),
             Some(path) => load_ca_bundle(path)?,
         };
+        let token_file = match config.token_cache_dir.as_deref() {
+            None => None,
+            Some(dir) if dir.as_os_str().is_empty() => None,
+            Some(dir) => {
+                if !dir.is_dir() {
+                    return Err(Error::invalid_argument(
+                        "token_cache_dir",
+                        format!("{} is not an existing directory", dir.display()),
+                    ));
+                }
+                Some(TokenFile::new(dir, &config.partner_id, &api_base))
+            }
+        };
         Ok(Settings {
             partner_id: config.partner_id.clone(),
             partner_secret: config.partner_secret.clone(),
@@ -233,6 +265,8 @@ impl Settings {
             proxy,
             proxy_url,
             extra_roots,
+            token_file,
+            idle_timeout: config.idle_timeout,
             max_attempts: config.max_attempts,
             max_response_bytes: config.max_response_bytes,
             backoff: config.backoff,

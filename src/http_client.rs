@@ -11,6 +11,7 @@
 //! any other.
 
 use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use ureq::config::AutoHeaderValue;
@@ -30,6 +31,11 @@ const MAX_IDLE_CONNECTIONS: usize = 32;
 const FIRST_BODY_BUFFER: usize = 8 * 1024;
 /// The largest reply head accepted (status line and headers).
 const MAX_HEAD_BYTES: usize = 64 * 1024;
+/// How much sooner than the server's announced keep-alive timeout a kept connection is given up:
+/// a request sent just as the server closes the connection could be lost with it.
+const KEEP_ALIVE_MARGIN: Duration = Duration::from_secs(1);
+/// [`HttpClient::server_keep_alive_ms`] when the server announced no keep-alive timeout.
+const NO_KEEP_ALIVE: u64 = u64::MAX;
 
 /// The HTTP side of one set of settings: the agent (its pool of kept connections) and the origin
 /// every request must go to.
@@ -37,6 +43,11 @@ pub(crate) struct HttpClient {
     agent: Agent,
     /// `scheme://authority` of the API base.
     origin: String,
+    /// The client's `idle_timeout`.
+    idle_timeout: Duration,
+    /// The `timeout` of the last `Keep-Alive` header the server sent, in milliseconds
+    /// ([`NO_KEEP_ALIVE`] if none yet).
+    server_keep_alive_ms: AtomicU64,
 }
 
 impl HttpClient {
@@ -66,13 +77,28 @@ impl HttpClient {
             // `None` also keeps ureq from reading ALL_PROXY/HTTPS_PROXY/HTTP_PROXY (httpoxy).
             .proxy(settings.proxy.clone())
             .tls_config(tls)
-            .max_idle_age(Duration::from_secs(30))
+            .max_idle_age(settings.idle_timeout)
             .max_idle_connections(MAX_IDLE_CONNECTIONS)
             .max_idle_connections_per_host(MAX_IDLE_CONNECTIONS)
             .build();
         HttpClient {
             agent: Agent::new_with_config(config),
             origin: origin_of(&settings.api_base).to_string(),
+            idle_timeout: settings.idle_timeout,
+            server_keep_alive_ms: AtomicU64::new(NO_KEEP_ALIVE),
+        }
+    }
+
+    /// How long a kept connection may have been unused and still be used: the `idle_timeout`, or
+    /// less when the server announced a shorter keep-alive timeout (less [`KEEP_ALIVE_MARGIN`]).
+    /// ureq's pool has one age limit for all its connections; the last announcement applies to
+    /// every connection to the API host, which is one server (or one kind of server).
+    fn max_idle_age(&self) -> Duration {
+        match self.server_keep_alive_ms.load(Ordering::Relaxed) {
+            NO_KEEP_ALIVE => self.idle_timeout,
+            ms => Duration::from_millis(ms)
+                .saturating_sub(KEEP_ALIVE_MARGIN)
+                .min(self.idle_timeout),
         }
     }
 
@@ -97,6 +123,7 @@ impl HttpClient {
         }
         let authorization = request.bearer.map(bearer_value).transpose()?;
         let connect = settings.connect_timeout.min(remaining);
+        let idle = self.max_idle_age();
         // The request's own time limits: what is left of the call, and the connect limit within it.
         macro_rules! limits {
             ($config:expr) => {
@@ -104,6 +131,7 @@ impl HttpClient {
                     .timeout_global(Some(remaining))
                     .timeout_resolve(Some(connect))
                     .timeout_connect(Some(connect))
+                    .max_idle_age(idle)
             };
         }
         let response = match (request.method, request.body) {
@@ -163,6 +191,10 @@ impl HttpClient {
             .and_then(|v| v.parse::<u64>().ok())
             .map(Duration::from_secs);
         let location = header("location");
+        if let Some(timeout) = header("keep-alive").as_deref().and_then(keep_alive_timeout) {
+            let ms = u64::try_from(timeout.as_millis()).unwrap_or(NO_KEEP_ALIVE - 1);
+            self.server_keep_alive_ms.store(ms, Ordering::Relaxed);
+        }
         let body = read_body(response.into_body(), settings.max_response_bytes)?;
         Ok(HttpReply {
             status,
@@ -172,6 +204,21 @@ impl HttpClient {
             body,
         })
     }
+}
+
+/// The `timeout=N` (seconds) of a `Keep-Alive` header value such as `timeout=5, max=1000`.
+fn keep_alive_timeout(value: &str) -> Option<Duration> {
+    value.split(',').find_map(|part| {
+        let (name, seconds) = part.split_once('=')?;
+        if !name.trim().eq_ignore_ascii_case("timeout") {
+            return None;
+        }
+        let seconds = seconds.trim();
+        if seconds.is_empty() || !seconds.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        seconds.parse().ok().map(Duration::from_secs)
+    })
 }
 
 /// `scheme://authority` of a checked API base.
@@ -209,13 +256,7 @@ fn read_body(body: ureq::Body, cap: u64) -> Result<Zeroizing<Vec<u8>>, Failure> 
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(classify(ureq::Error::from(e))),
         };
-        if body.len() + n > body.capacity() {
-            let wanted = (body.len() + n).max(body.capacity() * 2);
-            let mut larger = Zeroizing::new(Vec::with_capacity(wanted));
-            larger.extend_from_slice(&body);
-            body = larger;
-        }
-        body.extend_from_slice(&chunk[..n]);
+        crate::secret::extend_wiping(&mut body, &chunk[..n]);
     }
 }
 
@@ -230,6 +271,16 @@ mod tests {
             origin_of("http://127.0.0.1:8080/prefix/x"),
             "http://127.0.0.1:8080"
         );
+    }
+
+    #[test]
+    fn keep_alive_timeouts() {
+        let t = |v| keep_alive_timeout(v);
+        assert_eq!(t("timeout=5, max=1000"), Some(Duration::from_secs(5)));
+        assert_eq!(t("max=10,Timeout=75"), Some(Duration::from_secs(75)));
+        assert_eq!(t("timeout=+5"), None);
+        assert_eq!(t("timeout=99999999999999999999999"), None);
+        assert_eq!(t("max=3"), None);
     }
 
     #[test]

@@ -41,14 +41,15 @@ mod secret;
 mod shared;
 mod site;
 mod token;
+mod token_file;
 mod transport;
 mod trust;
 mod validate;
 
 pub use client::{Client, Reply};
 pub use config::{
-    Backoff, ClientConfig, DEFAULT_API_BASE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_ATTEMPTS,
-    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+    Backoff, ClientConfig, DEFAULT_API_BASE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
 pub use error::{Error, ErrorKind};
 pub use log::LogSink;

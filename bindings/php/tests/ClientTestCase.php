@@ -153,14 +153,14 @@ abstract class ClientTestCase extends TestCase
         try {
             // Settings no other test uses, so that no token is shared in this process.
             $options = ['token_cache_dir' => $dir, 'timeout' => 13];
-            $this->client($options)->status(Sandbox::uniqueSite('cache'));
+            $this->assertTrue($this->client($options)->partnerKeysVerify()['success']);
             $files = glob($dir . '/*') ?: [];
             $this->assertCount(1, $files);
             $this->assertSame(0600, fileperms($files[0]) & 0777);
             $this->assertStringNotContainsString(Sandbox::PARTNER_SECRET, (string) file_get_contents($files[0]));
             $tokens = Sandbox::stats()['requests']['token'] ?? 0;
             // A client with other settings in this process, the same cache: no new token request.
-            $this->client($options + ['connect_timeout' => 4])->status(Sandbox::uniqueSite('cache'));
+            $this->assertTrue($this->client($options + ['connect_timeout' => 4])->partnerKeysVerify()['success']);
             $this->assertSame($tokens, Sandbox::stats()['requests']['token'] ?? 0);
         } finally {
             array_map('unlink', glob($dir . '/*') ?: []);
@@ -179,7 +179,7 @@ abstract class ClientTestCase extends TestCase
         $client = $this->client(['idle_timeout' => 42]);
         $client->warm();
         $client->warm();
-        $this->assertArrayHasKey('products', $client->status(Sandbox::uniqueSite('warm')));
+        $this->assertTrue($client->partnerKeysVerify()['success']);
     }
 
     public function testWrongSecretIsATokenErrorWithoutTheSecret(): void

@@ -84,9 +84,10 @@ unsafe fn change_config(
 /// the library wipes its copies from memory when they are dropped.
 ///
 /// The partner token and the kept-alive connections belong to the process, not to the client: every
-/// client with the same partner ID, secret, API base, proxy, CA bundle and time limits uses the same
-/// ones, also after the clients before it were freed (so a PHP-FPM worker that makes a client per
-/// page asks for the token once). At most 16 such sets of settings are kept, the least recently used
+/// client with the same partner ID, secret, API base, proxy, CA bundle, time limits (the idle limit
+/// included) and token cache directory uses the same ones, also after the clients before it were
+/// freed (so a PHP-FPM worker that makes a client per page asks for the token once). At most 16
+/// such sets of settings are kept, the least recently used
 /// one forgotten first (its secret and token wiped once no client uses it); a process made by
 /// `fork()` starts without any.
 ///

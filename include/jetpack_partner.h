@@ -562,8 +562,8 @@ jp_code jp_client_set_api_base(jp_client *client,
 jp_code jp_client_set_timeout_ms(jp_client *client, uint64_t ms);
 
 /**
- * Sets the time limit to set up one connection: TCP, proxy tunnel and TLS handshake (milliseconds,
- * 1 to 86400000; default 10000). Looking up the host name has a limit of the same length of its own.
+ * Sets the time limit to set up one connection: host name lookup, TCP, proxy tunnel and TLS
+ * handshake together (milliseconds, 1 to 86400000; default 10000).
  *
  * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`). Thread safety: call
  * before sharing the client between threads.
@@ -571,8 +571,7 @@ jp_code jp_client_set_timeout_ms(jp_client *client, uint64_t ms);
  * # Safety
  * `client` is NULL or a live client.
  */
-jp_code jp_client_set_connect_timeout_ms(jp_client *client,
-                                         uint64_t ms);
+jp_code jp_client_set_connect_timeout_ms(jp_client *client, uint64_t ms);
 
 /**
  * Sets an HTTP CONNECT proxy, `http://[user:password@]host:port`; NULL or "" removes it. The

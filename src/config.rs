@@ -65,9 +65,8 @@ pub struct ClientConfig {
     pub api_base: String,
     /// Overall time limit of one call, token request, retries and pauses included (default 60 s).
     pub timeout: Duration,
-    /// Time limit to set up one connection: TCP, proxy tunnel and TLS handshake (default 10 s).
-    /// Looking up the host name has a limit of the same length of its own (ureq times the two
-    /// apart); the overall `timeout` bounds both.
+    /// Time limit to set up one connection: host name lookup, TCP, proxy tunnel and TLS handshake
+    /// together (default 10 s).
     pub connect_timeout: Duration,
     /// `http://host:port` of an HTTP CONNECT proxy (`user:password@` allowed). The environment's
     /// `HTTPS_PROXY` and friends are not read: the proxy is what is set here.

@@ -5,7 +5,7 @@
 //! What ureq does: HTTP/1.1 framing, kept-alive connections (its pool), TLS through rustls, the
 //! HTTP CONNECT tunnel. What is set here: redirects are never followed (a 3xx comes back as a reply,
 //! so the bearer token never leaves the API origin); the overall and connect time limits are always
-//! set; the proxy is the `proxy` setting or none (the environment is never read); the body is read
+//! set, the connect limit covering the host name lookup done in `resolve`; the proxy is the `proxy` setting or none (the environment is never read); the body is read
 //! up to `max_response_bytes` into a buffer that grows with what arrives, never with what the server
 //! announces; no `Accept-Encoding` is sent (replies are not decoded); 4xx/5xx replies are read like
 //! any other.
@@ -16,10 +16,12 @@ use std::time::Duration;
 
 use ureq::config::AutoHeaderValue;
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+use ureq::unversioned::transport::DefaultConnector;
 use ureq::Agent;
 use zeroize::Zeroizing;
 
 use crate::config::Settings;
+use crate::resolve::{self, LookedUpFirst, Target};
 use crate::secret::Secret;
 use crate::transport::{
     classify, Failure, FailureKind, HttpReply, HttpRequest, Method, USER_AGENT,
@@ -43,6 +45,8 @@ pub(crate) struct HttpClient {
     agent: Agent,
     /// `scheme://authority` of the API base.
     origin: String,
+    /// The API host, looked up before each call; `None` with a proxy (which looks it up).
+    target: Option<Target>,
     /// The client's `idle_timeout`.
     idle_timeout: Duration,
     /// The `timeout` of the last `Keep-Alive` header the server sent, in milliseconds
@@ -81,9 +85,18 @@ impl HttpClient {
             .max_idle_connections(MAX_IDLE_CONNECTIONS)
             .max_idle_connections_per_host(MAX_IDLE_CONNECTIONS)
             .build();
+        let target = crate::validate::parse_http_url("api_base", &settings.api_base)
+            .ok()
+            .filter(|_| settings.proxy.is_none())
+            .map(|url| Target::new(&url.host, url.port.unwrap_or(if https { 443 } else { 80 })));
         HttpClient {
-            agent: Agent::new_with_config(config),
+            agent: Agent::with_parts(
+                config,
+                DefaultConnector::default(),
+                LookedUpFirst::default(),
+            ),
             origin: origin_of(&settings.api_base).to_string(),
+            target,
             idle_timeout: settings.idle_timeout,
             server_keep_alive_ms: AtomicU64::new(NO_KEEP_ALIVE),
         }
@@ -102,9 +115,20 @@ impl HttpClient {
         }
     }
 
-    /// Sends `request` and reads the whole reply, within `remaining` (the lookup of the host name and
-    /// the connection setup, TLS handshake included, each within the connect time limit).
+    /// Sends `request` and reads the whole reply, within `remaining`; a new connection (host name
+    /// lookup, TCP, proxy tunnel, TLS handshake) within the connect time limit.
     pub(crate) fn exchange(
+        &self,
+        settings: &Settings,
+        request: &HttpRequest<'_>,
+        remaining: Duration,
+    ) -> Result<HttpReply, Failure> {
+        let outcome = self.exchange_looked_up(settings, request, remaining);
+        resolve::forget();
+        outcome
+    }
+
+    fn exchange_looked_up(
         &self,
         settings: &Settings,
         request: &HttpRequest<'_>,
@@ -123,6 +147,20 @@ impl HttpClient {
         }
         let authorization = request.bearer.map(bearer_value).transpose()?;
         let connect = settings.connect_timeout.min(remaining);
+        let looking_up = match &self.target {
+            Some(target) => resolve::look_up(target, connect)?,
+            None => Duration::ZERO,
+        };
+        let (Some(remaining), Some(connect)) = (
+            remaining.checked_sub(looking_up).filter(|d| !d.is_zero()),
+            connect.checked_sub(looking_up).filter(|d| !d.is_zero()),
+        ) else {
+            return Err(Failure {
+                kind: FailureKind::Timeout,
+                may_have_reached_server: false,
+                detail: "timed out while connecting (looking up the host name)".into(),
+            });
+        };
         let idle = self.max_idle_age();
         // The request's own time limits: what is left of the call, and the connect limit within it.
         macro_rules! limits {

@@ -36,6 +36,7 @@ mod proxy;
 mod reply;
 mod reporting;
 mod request;
+mod resolve;
 mod retry;
 mod secret;
 mod shared;

@@ -192,8 +192,8 @@ pub unsafe extern "C" fn jp_client_set_timeout_ms(client: *mut jp_client, ms: u6
     })
 }
 
-/// Sets the time limit to set up one connection: TCP, proxy tunnel and TLS handshake (milliseconds,
-/// 1 to 86400000; default 10000). Looking up the host name has a limit of the same length of its own.
+/// Sets the time limit to set up one connection: host name lookup, TCP, proxy tunnel and TLS
+/// handshake together (milliseconds, 1 to 86400000; default 10000).
 ///
 /// Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`). Thread safety: call
 /// before sharing the client between threads.

@@ -9,7 +9,7 @@ secs=${1:-600}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(token_reply reply envelope error_reply site_identifier url_checks options http_reply)
+    targets=(token_reply reply envelope error_reply site_identifier url_checks options)
 fi
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 cargo +nightly fuzz build

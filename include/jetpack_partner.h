@@ -508,9 +508,10 @@ jp_code jp_site_connection(const jp_client *client,
  * the library wipes its copies from memory when they are dropped.
  *
  * The partner token and the kept-alive connections belong to the process, not to the client: every
- * client with the same partner ID, secret, API base, proxy, CA bundle and time limits uses the same
- * ones, also after the clients before it were freed (so a PHP-FPM worker that makes a client per
- * page asks for the token once). At most 16 such sets of settings are kept, the least recently used
+ * client with the same partner ID, secret, API base, proxy, CA bundle, time limits (the idle limit
+ * included) and token cache directory uses the same ones, also after the clients before it were
+ * freed (so a PHP-FPM worker that makes a client per page asks for the token once). At most 16
+ * such sets of settings are kept, the least recently used
  * one forgotten first (its secret and token wiped once no client uses it); a process made by
  * `fork()` starts without any.
  *
@@ -561,8 +562,8 @@ jp_code jp_client_set_api_base(jp_client *client,
 jp_code jp_client_set_timeout_ms(jp_client *client, uint64_t ms);
 
 /**
- * Sets the time limit to set up one connection, TLS included (milliseconds, 1 to 86400000; default
- * 10000).
+ * Sets the time limit to set up one connection: host name lookup, TCP, proxy tunnel and TLS
+ * handshake together (milliseconds, 1 to 86400000; default 10000).
  *
  * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`). Thread safety: call
  * before sharing the client between threads.
@@ -595,6 +596,49 @@ jp_code jp_client_set_proxy(jp_client *client, const char *url);
  * `client` is NULL or a live client; `pem_path` is NULL or a NUL-terminated string.
  */
 jp_code jp_client_set_ca_bundle(jp_client *client, const char *pem_path);
+
+/**
+ * Sets a directory where the partner token is kept between processes (NULL or "" for none, the
+ * default): processes with the same partner ID and API base then ask for the token once between
+ * them. The directory must exist; the file the library writes there is readable by its owner only
+ * (mode 0600), written whole then renamed into place, and never holds the secret. A cached token
+ * the server refuses is removed and replaced once.
+ *
+ * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (not an existing directory; see
+ * `jp_last_error_message()`). Thread safety: call before sharing the client between threads.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `dir` is NULL or a NUL-terminated string.
+ */
+jp_code jp_client_set_token_cache_dir(jp_client *client, const char *dir);
+
+/**
+ * Sets how long a kept connection may stay unused and still be used again (milliseconds, 1 to
+ * 86400000; default 75000). A server that announces a shorter `Keep-Alive: timeout` shortens it
+ * (by a further second, so that a request never races the server closing the connection).
+ *
+ * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`). Thread safety: call
+ * before sharing the client between threads.
+ *
+ * # Safety
+ * `client` is NULL or a live client.
+ */
+jp_code jp_client_set_idle_timeout_ms(jp_client *client, uint64_t ms);
+
+/**
+ * Gets the client ready for calls: asks for the partner token now if the process (or the token
+ * cache directory) has none for these settings; the token request leaves its connection kept open
+ * for the calls that follow. With a token at hand it sends nothing (no request is made on the API's
+ * account just to open a connection). Bounded by the client's overall time limit.
+ *
+ * Returns `JP_OK`, or the code of the token request's failure (`JP_TOKEN_ERROR`,
+ * `JP_TRANSPORT_ERROR`, `JP_TIMEOUT`, `JP_TLS_ERROR`, ...) with `jp_last_error_message()` saying
+ * why. Thread safety: any thread, concurrently with operations on the same client.
+ *
+ * # Safety
+ * `client` is NULL or a live client.
+ */
+jp_code jp_client_warm(const jp_client *client);
 
 /**
  * Sets how many HTTP attempts one operation may make, the first included (1 to 10; default 3).

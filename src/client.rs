@@ -188,6 +188,17 @@ impl Client {
         &self.config
     }
 
+    /// Gets ready for calls: asks for the partner token now if the client (or another with the same
+    /// settings in this process, or the token cache directory) has none. The token request leaves
+    /// its connection kept open for the calls that follow. With a token already at hand it sends
+    /// nothing: ureq opens connections only to send a request, and no other request is made on the
+    /// API's account. Returns what the token request returned.
+    pub fn warm(&self) -> Result<(), Error> {
+        let deadline = Instant::now() + self.settings.timeout;
+        let shared = self.shared.get(&self.settings);
+        self.token(&shared, None, deadline).map(|_| ())
+    }
+
     /// The partner secret (the OAuth application's client secret).
     pub(crate) fn partner_secret(&self) -> &Secret {
         &self.settings.partner_secret
@@ -354,11 +365,46 @@ impl Client {
     ) -> Result<Arc<Secret>, Error> {
         shared
             .token
-            .get_or_fetch(refused, || self.fetch_token(shared, deadline))
+            .get_or_fetch(refused, || {
+                self.cached_token(refused)
+                    .map(Ok)
+                    .unwrap_or_else(|| self.fetch_token(shared, deadline))
+            })
             .map_err(|e| self.scrub(e, &[]))
     }
 
+    /// The token in the token cache directory, unless there is none, or it is the one just refused
+    /// (the file is then removed, unless another process replaced it meanwhile).
+    fn cached_token(&self, refused: Option<&Arc<Secret>>) -> Option<Secret> {
+        let file = self.settings.token_file.as_ref()?;
+        let token = file.read()?;
+        if refused.is_some_and(|bad| **bad == token) {
+            file.invalidate(&token);
+            self.log(Level::Info, || {
+                "the cached partner token was refused: the token cache file is removed".to_string()
+            });
+            return None;
+        }
+        self.log(Level::Debug, || {
+            "partner token read from the token cache directory".to_string()
+        });
+        Some(token)
+    }
+
+    /// Asks the server for a partner token, and keeps it in the token cache directory if one is set.
     fn fetch_token(&self, shared: &Shared, deadline: Instant) -> Result<Secret, Error> {
+        let token = self.request_token(shared, deadline)?;
+        if let Some(file) = &self.settings.token_file {
+            if let Err(e) = file.write(&token) {
+                self.log(Level::Error, || {
+                    format!("the partner token could not be kept in the token cache directory: {e}")
+                });
+            }
+        }
+        Ok(token)
+    }
+
+    fn request_token(&self, shared: &Shared, deadline: Instant) -> Result<Secret, Error> {
         let url = format!("{}/oauth2/token", self.settings.api_base);
         let body = Body::Form(token_request_form(
             &self.settings.partner_id,

@@ -8,9 +8,9 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 
 use crate::error::Error;
-use crate::http::{Proxy, Target};
 use crate::log::{LogSink, Logger};
 use crate::secret::Secret;
+use crate::token_file::TokenFile;
 use crate::validate::{check_text, parse_http_url};
 
 /// The WordPress.com API host.
@@ -19,6 +19,9 @@ pub const DEFAULT_API_BASE: &str = "https://public-api.wordpress.com";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default time limit for setting up one connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default longest time a kept connection may stay unused and still be used again (nginx's default
+/// `keepalive_timeout` is 75 s; a server's `Keep-Alive: timeout=N` shortens it).
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(75);
 /// Default number of HTTP attempts of one call, the first one included.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
 /// Default cap on a reply body (1 MiB).
@@ -62,13 +65,21 @@ pub struct ClientConfig {
     pub api_base: String,
     /// Overall time limit of one call, token request, retries and pauses included (default 60 s).
     pub timeout: Duration,
-    /// Time limit to set up one connection, TLS included (default 10 s).
+    /// Time limit to set up one connection: host name lookup, TCP, proxy tunnel and TLS handshake
+    /// together (default 10 s).
     pub connect_timeout: Duration,
     /// `http://host:port` of an HTTP CONNECT proxy (`user:password@` allowed). The environment's
     /// `HTTPS_PROXY` and friends are not read: the proxy is what is set here.
     pub proxy: Option<String>,
     /// A PEM file of extra CA certificates trusted in addition to the system's trust store.
     pub ca_bundle: Option<PathBuf>,
+    /// A directory where the partner token is kept between processes (default none: each process
+    /// asks for its own). It must exist; the file in it is readable by its owner only and never
+    /// holds the secret.
+    pub token_cache_dir: Option<PathBuf>,
+    /// Longest time a kept connection may stay unused and still be used again (default 75 s);
+    /// shorter when the server announces a shorter `Keep-Alive: timeout`.
+    pub idle_timeout: Duration,
     /// HTTP attempts of one call, the first one included (default 3, at most 10).
     pub max_attempts: u32,
     /// Largest accepted reply body in bytes (default 1 MiB); more gives `response_too_large`.
@@ -95,6 +106,8 @@ impl ClientConfig {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             proxy: None,
             ca_bundle: None,
+            token_cache_dir: None,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             backoff: Backoff::default(),
@@ -119,6 +132,8 @@ impl fmt::Debug for ClientConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("proxy", &self.proxy.as_deref().map(redact_userinfo))
             .field("ca_bundle", &self.ca_bundle)
+            .field("token_cache_dir", &self.token_cache_dir)
+            .field("idle_timeout", &self.idle_timeout)
             .field("max_attempts", &self.max_attempts)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("backoff", &self.backoff)
@@ -148,14 +163,15 @@ pub(crate) struct Settings {
     pub partner_secret: Secret,
     /// Scheme, authority and path prefix, without a trailing `/`.
     pub api_base: String,
-    /// The API base's host and port.
-    pub target: Target,
     pub timeout: Duration,
     pub connect_timeout: Duration,
-    pub proxy: Option<Proxy>,
+    pub proxy: Option<ureq::Proxy>,
     /// The proxy URL as configured (it may carry a password), for telling settings apart.
     pub proxy_url: Option<Secret>,
     pub extra_roots: Vec<CertificateDer<'static>>,
+    /// Where the token is kept between processes, if anywhere.
+    pub token_file: Option<TokenFile>,
+    pub idle_timeout: Duration,
     pub max_attempts: u32,
     pub max_response_bytes: u64,
     pub backoff: Backoff,
@@ -184,10 +200,11 @@ impl Settings {
                 "must be at most 1024 bytes without control characters",
             ));
         }
-        let (api_base, target) = checked_api_base(&config.api_base)?;
+        let api_base = check_api_base(&config.api_base)?;
         for (field, value) in [
             ("timeout", config.timeout),
             ("connect_timeout", config.connect_timeout),
+            ("idle_timeout", config.idle_timeout),
         ] {
             if value.is_zero() || value > MAX_DURATION {
                 return Err(Error::invalid_argument(
@@ -225,16 +242,30 @@ impl Settings {
             None => Vec::new(),
             Some(path) => load_ca_bundle(path)?,
         };
+        let token_file = match config.token_cache_dir.as_deref() {
+            None => None,
+            Some(dir) if dir.as_os_str().is_empty() => None,
+            Some(dir) => {
+                if !dir.is_dir() {
+                    return Err(Error::invalid_argument(
+                        "token_cache_dir",
+                        format!("{} is not an existing directory", dir.display()),
+                    ));
+                }
+                Some(TokenFile::new(dir, &config.partner_id, &api_base))
+            }
+        };
         Ok(Settings {
             partner_id: config.partner_id.clone(),
             partner_secret: config.partner_secret.clone(),
             api_base,
-            target,
             timeout: config.timeout,
             connect_timeout: config.connect_timeout,
             proxy,
             proxy_url,
             extra_roots,
+            token_file,
+            idle_timeout: config.idle_timeout,
             max_attempts: config.max_attempts,
             max_response_bytes: config.max_response_bytes,
             backoff: config.backoff,
@@ -246,11 +277,6 @@ impl Settings {
 
 /// `https://...`, or `http://...` for a loopback host only; returned without a trailing `/`.
 pub(crate) fn check_api_base(api_base: &str) -> Result<String, Error> {
-    checked_api_base(api_base).map(|(base, _)| base)
-}
-
-/// [`check_api_base`], also returning where its requests go.
-fn checked_api_base(api_base: &str) -> Result<(String, Target), Error> {
     let url = parse_http_url("api_base", api_base)?;
     if url.scheme == "http" && !url.is_loopback() {
         return Err(Error::invalid_argument(
@@ -272,17 +298,17 @@ fn checked_api_base(api_base: &str) -> Result<(String, Target), Error> {
         ));
     }
     let base = format!("{}://{}{}", url.scheme, url.authority(), url.rest);
-    Ok((base.trim_end_matches('/').to_string(), Target::of(&url)))
+    Ok(base.trim_end_matches('/').to_string())
 }
 
-fn check_proxy(url: &str) -> Result<Proxy, Error> {
+fn check_proxy(url: &str) -> Result<ureq::Proxy, Error> {
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(Error::invalid_argument(
             "proxy",
             "must not contain whitespace or control characters",
         ));
     }
-    Proxy::parse(url)
+    crate::proxy::parse(url)
         .map_err(|why| Error::invalid_argument("proxy", format!("{why}: {}", redact_userinfo(url))))
 }
 

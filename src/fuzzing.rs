@@ -185,7 +185,6 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("site_identifier", target_site_identifier),
     ("url_checks", target_url_checks),
     ("options", target_options),
-    ("http_reply", target_http_reply),
 ];
 
 /// Runs the fuzz target `name` on `data`; `false` when there is no such target.
@@ -196,46 +195,6 @@ pub fn run_target(name: &str, data: &[u8]) -> bool {
             true
         }
         None => false,
-    }
-}
-
-/// Reads an HTTP/1.1 reply (head and framed body) from bytes as the transport would from a socket:
-/// the status, the body and whether the connection could be used again, or the failure's detail.
-/// The bytes arrive `step` at a time.
-pub fn read_http_reply(
-    data: &[u8],
-    step: usize,
-    max_body: u64,
-) -> Result<(u16, Vec<u8>, bool), String> {
-    crate::http::read_reply_bytes(data, step, max_body)
-}
-
-/// `http_reply`: the first byte picks the body cap, the rest is what the server sent. Reading never
-/// panics, a body never exceeds the cap, and the outcome does not depend on how the bytes are split
-/// across reads.
-fn target_http_reply(data: &[u8]) {
-    let Some((&cap, wire)) = data.split_first() else {
-        return;
-    };
-    let max_body = u64::from(cap) * 16 + 1;
-    let whole = read_http_reply(wire, wire.len().max(1), max_body);
-    if let Ok((status, body, _)) = &whole {
-        assert!(body.len() as u64 <= max_body, "body over the cap");
-        assert!(
-            (200..=999).contains(status),
-            "interim or invalid status returned"
-        );
-    }
-    for step in [1, 7] {
-        let split = read_http_reply(wire, step, max_body);
-        assert_eq!(
-            whole.is_ok(),
-            split.is_ok(),
-            "outcome depends on read sizes"
-        );
-        if let (Ok(a), Ok(b)) = (&whole, &split) {
-            assert_eq!(a, b, "reply depends on read sizes");
-        }
     }
 }
 

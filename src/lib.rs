@@ -26,27 +26,31 @@ mod error;
 pub mod ffi;
 #[doc(hidden)]
 pub mod fuzzing;
-mod http;
+mod http_client;
 mod licensing;
 mod log;
 pub mod oauth;
 mod operations;
 mod options;
+mod proxy;
 mod reply;
 mod reporting;
 mod request;
+mod resolve;
 mod retry;
 mod secret;
 mod shared;
 mod site;
 mod token;
+mod token_file;
 mod transport;
+mod trust;
 mod validate;
 
 pub use client::{Client, Reply};
 pub use config::{
-    Backoff, ClientConfig, DEFAULT_API_BASE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_ATTEMPTS,
-    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+    Backoff, ClientConfig, DEFAULT_API_BASE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
 pub use error::{Error, ErrorKind};
 pub use log::LogSink;

@@ -105,10 +105,11 @@ pub(crate) fn check_token(field: &str, token: &str) -> Result<Arc<Secret>, Error
             format!("must be at most {MAX_TOKEN_BYTES} bytes long"),
         ));
     }
-    if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        // It travels in an HTTP header, which carries no other bytes safely.
         return Err(Error::invalid_argument(
             field,
-            "must not contain whitespace or control characters",
+            "must be printable ASCII: no whitespace, control or non-ASCII characters",
         ));
     }
     Ok(Arc::new(Secret::new(token)))

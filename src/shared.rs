@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use crate::config::Settings;
-use crate::http::HttpClient;
+use crate::http_client::HttpClient;
 use crate::secret::Secret;
 use crate::token::TokenCache;
 
@@ -37,6 +37,8 @@ struct Key {
     proxy: Option<Secret>,
     /// DER of the extra trusted CAs, in the bundle's order.
     extra_roots: Vec<Vec<u8>>,
+    idle_timeout: Duration,
+    token_file: Option<std::path::PathBuf>,
 }
 
 impl Key {
@@ -49,6 +51,8 @@ impl Key {
             connect_timeout: settings.connect_timeout,
             proxy: settings.proxy_url.clone(),
             extra_roots: settings.extra_roots.iter().map(|c| c.to_vec()).collect(),
+            idle_timeout: settings.idle_timeout,
+            token_file: settings.token_file.as_ref().map(|f| f.path().to_path_buf()),
         }
     }
 }

@@ -73,7 +73,7 @@ pub(crate) fn parse_token_reply(reply: &HttpReply) -> Result<Secret, Error> {
             .as_ref()
             .and_then(|v| v.get("access_token"))
             .and_then(Value::as_str)
-            .filter(|t| !t.is_empty() && !t.chars().any(|c| c.is_control() || c.is_whitespace()));
+            .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_graphic()));
         return match token {
             Some(token) => Ok(Secret::new(token)),
             None => Err(Error::new(

@@ -1,5 +1,6 @@
 //! What one HTTP exchange is made of (the request, the reply read whole, the failure and whether the
-//! request may have reached the server); [`HttpClient`](crate::http::HttpClient) carries it out.
+//! request may have reached the server); [`HttpClient`](crate::http_client::HttpClient) carries it
+//! out through ureq.
 
 use std::io;
 use std::sync::Arc;
@@ -116,6 +117,78 @@ fn failure(kind: FailureKind, reached: bool, detail: impl Into<String>) -> Failu
     }
 }
 
+/// Sorts a ureq error into a failure kind, and says whether the request may have reached the server.
+pub(crate) fn classify(err: ureq::Error) -> Failure {
+    use ureq::Error as E;
+    match err {
+        E::Io(e) => classify_io(e),
+        E::HostNotFound => failure(
+            FailureKind::Connect,
+            false,
+            "the host name could not be resolved",
+        ),
+        E::ConnectionFailed => failure(
+            FailureKind::Connect,
+            false,
+            "the connection could not be made",
+        ),
+        E::ConnectProxyFailed(reason) => failure(
+            FailureKind::Connect,
+            false,
+            format!("the proxy refused the tunnel: {reason}"),
+        ),
+        E::Timeout(which) => {
+            use ureq::Timeout as T;
+            match which {
+                T::Resolve | T::Connect => {
+                    failure(FailureKind::Timeout, false, "timed out while connecting")
+                }
+                _ => failure(
+                    FailureKind::Timeout,
+                    true,
+                    "timed out waiting for the reply",
+                ),
+            }
+        }
+        E::BodyExceedsLimit(limit) => failure(
+            FailureKind::TooLarge,
+            true,
+            format!("the reply body is larger than the limit of {limit} bytes"),
+        ),
+        E::LargeResponseHeader(_, limit) => failure(
+            FailureKind::TooLarge,
+            true,
+            format!("the reply headers are larger than the limit of {limit} bytes"),
+        ),
+        E::Rustls(e) => failure(FailureKind::Tls, false, format!("TLS failure: {e}")),
+        E::Tls(e) => failure(FailureKind::Tls, false, format!("TLS failure: {e}")),
+        E::TlsRequired => failure(FailureKind::Tls, false, "TLS required"),
+        E::Protocol(e) => failure(
+            FailureKind::BadHttp,
+            true,
+            format!("the reply is not valid HTTP: {e}"),
+        ),
+        E::BodyStalled => failure(
+            FailureKind::BadHttp,
+            true,
+            "the reply body could not be read to its end",
+        ),
+        E::TooManyRedirects | E::RedirectFailed => failure(
+            FailureKind::BadHttp,
+            true,
+            "the server answered with a redirect, which is never followed",
+        ),
+        E::InvalidProxyUrl => failure(FailureKind::Other, false, "invalid proxy URL"),
+        E::BadUri(e) => failure(
+            FailureKind::Other,
+            false,
+            format!("invalid request URL: {e}"),
+        ),
+        E::Http(e) => failure(FailureKind::Other, false, format!("invalid request: {e}")),
+        other => failure(FailureKind::Other, true, other.to_string()),
+    }
+}
+
 /// Sorts an I/O error into a failure kind (a rustls error inside makes it a TLS failure). The
 /// `may_have_reached_server` it sets is a default: callers that know better replace it.
 pub(crate) fn classify_io(e: io::Error) -> Failure {
@@ -178,6 +251,41 @@ mod tests {
         assert_eq!(kind(io::ErrorKind::UnexpectedEof), FailureKind::Broken);
         assert_eq!(kind(io::ErrorKind::TimedOut), FailureKind::Timeout);
         assert_eq!(kind(io::ErrorKind::InvalidData), FailureKind::BadHttp);
+    }
+
+    #[test]
+    fn connect_failures_did_not_reach_the_server() {
+        for err in [
+            ureq::Error::Io(io::Error::new(io::ErrorKind::ConnectionRefused, "x")),
+            ureq::Error::HostNotFound,
+            ureq::Error::Timeout(ureq::Timeout::Connect),
+            ureq::Error::Timeout(ureq::Timeout::Resolve),
+        ] {
+            assert!(!classify(err).may_have_reached_server);
+        }
+        assert_eq!(
+            classify(ureq::Error::Timeout(ureq::Timeout::Connect)).kind,
+            FailureKind::Timeout
+        );
+    }
+
+    #[test]
+    fn failures_after_sending_may_have_reached_the_server() {
+        let reset = classify(ureq::Error::Io(io::Error::new(
+            io::ErrorKind::ConnectionReset,
+            "x",
+        )));
+        assert_eq!(reset.kind, FailureKind::Broken);
+        assert!(reset.may_have_reached_server);
+        for t in [ureq::Timeout::RecvResponse, ureq::Timeout::Global] {
+            let f = classify(ureq::Error::Timeout(t));
+            assert_eq!(f.kind, FailureKind::Timeout);
+            assert!(f.may_have_reached_server);
+        }
+        assert_eq!(
+            classify(ureq::Error::BodyExceedsLimit(10)).kind,
+            FailureKind::TooLarge
+        );
     }
 
     #[test]

@@ -20,6 +20,9 @@ jp_code jp_client_set_proxy(jp_client *client, const char *url);
 jp_code jp_client_set_ca_bundle(jp_client *client, const char *pem_path);
 jp_code jp_client_set_max_attempts(jp_client *client, uint32_t attempts);
 jp_code jp_client_set_max_response_bytes(jp_client *client, uint64_t bytes);
+jp_code jp_client_set_token_cache_dir(jp_client *client, const char *dir);
+jp_code jp_client_set_idle_timeout_ms(jp_client *client, uint64_t ms);
+jp_code jp_client_warm(const jp_client *client);
 const char *jp_last_error_message(void);
 jp_code jp_set_log_callback(jp_log_fn callback, void *user_data);
 

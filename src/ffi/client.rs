@@ -84,9 +84,10 @@ unsafe fn change_config(
 /// the library wipes its copies from memory when they are dropped.
 ///
 /// The partner token and the kept-alive connections belong to the process, not to the client: every
-/// client with the same partner ID, secret, API base, proxy, CA bundle and time limits uses the same
-/// ones, also after the clients before it were freed (so a PHP-FPM worker that makes a client per
-/// page asks for the token once). At most 16 such sets of settings are kept, the least recently used
+/// client with the same partner ID, secret, API base, proxy, CA bundle, time limits (the idle limit
+/// included) and token cache directory uses the same ones, also after the clients before it were
+/// freed (so a PHP-FPM worker that makes a client per page asks for the token once). At most 16
+/// such sets of settings are kept, the least recently used
 /// one forgotten first (its secret and token wiped once no client uses it); a process made by
 /// `fork()` starts without any.
 ///
@@ -191,8 +192,8 @@ pub unsafe extern "C" fn jp_client_set_timeout_ms(client: *mut jp_client, ms: u6
     })
 }
 
-/// Sets the time limit to set up one connection, TLS included (milliseconds, 1 to 86400000; default
-/// 10000).
+/// Sets the time limit to set up one connection: host name lookup, TCP, proxy tunnel and TLS
+/// handshake together (milliseconds, 1 to 86400000; default 10000).
 ///
 /// Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`). Thread safety: call
 /// before sharing the client between threads.
@@ -268,6 +269,83 @@ pub unsafe extern "C" fn jp_client_set_ca_bundle(
                 })
             },
             Err(e) => Err(e),
+        };
+        config_result(result)
+    })
+}
+
+/// Sets a directory where the partner token is kept between processes (NULL or "" for none, the
+/// default): processes with the same partner ID and API base then ask for the token once between
+/// them. The directory must exist; the file the library writes there is readable by its owner only
+/// (mode 0600), written whole then renamed into place, and never holds the secret. A cached token
+/// the server refuses is removed and replaced once.
+///
+/// Returns `JP_OK` or `JP_INVALID_ARGUMENT` (not an existing directory; see
+/// `jp_last_error_message()`). Thread safety: call before sharing the client between threads.
+///
+/// # Safety
+/// `client` is NULL or a live client; `dir` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn jp_client_set_token_cache_dir(
+    client: *mut jp_client,
+    dir: *const c_char,
+) -> jp_code {
+    ffi_boundary!(panic_result(), {
+        // SAFETY: dir per the contract.
+        let result = match unsafe { optional_str(dir, "dir") } {
+            // SAFETY: client per the contract.
+            Ok(dir) => unsafe {
+                change_config(client, |c| {
+                    c.token_cache_dir = dir.filter(|d| !d.is_empty()).map(PathBuf::from);
+                    Ok(())
+                })
+            },
+            Err(e) => Err(e),
+        };
+        config_result(result)
+    })
+}
+
+/// Sets how long a kept connection may stay unused and still be used again (milliseconds, 1 to
+/// 86400000; default 75000). A server that announces a shorter `Keep-Alive: timeout` shortens it
+/// (by a further second, so that a request never races the server closing the connection).
+///
+/// Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`). Thread safety: call
+/// before sharing the client between threads.
+///
+/// # Safety
+/// `client` is NULL or a live client.
+#[no_mangle]
+pub unsafe extern "C" fn jp_client_set_idle_timeout_ms(client: *mut jp_client, ms: u64) -> jp_code {
+    ffi_boundary!(panic_result(), {
+        // SAFETY: client per the contract.
+        config_result(unsafe {
+            change_config(client, |c| {
+                c.idle_timeout = Duration::from_millis(ms);
+                Ok(())
+            })
+        })
+    })
+}
+
+/// Gets the client ready for calls: asks for the partner token now if the process (or the token
+/// cache directory) has none for these settings; the token request leaves its connection kept open
+/// for the calls that follow. With a token at hand it sends nothing (no request is made on the API's
+/// account just to open a connection). Bounded by the client's overall time limit.
+///
+/// Returns `JP_OK`, or the code of the token request's failure (`JP_TOKEN_ERROR`,
+/// `JP_TRANSPORT_ERROR`, `JP_TIMEOUT`, `JP_TLS_ERROR`, ...) with `jp_last_error_message()` saying
+/// why. Thread safety: any thread, concurrently with operations on the same client.
+///
+/// # Safety
+/// `client` is NULL or a live client.
+#[no_mangle]
+pub unsafe extern "C" fn jp_client_warm(client: *const jp_client) -> jp_code {
+    ffi_boundary!(panic_result(), {
+        // SAFETY: NULL or a live client per the contract.
+        let result = match unsafe { client.as_ref() } {
+            Some(handle) => handle.client.warm(),
+            None => Err(Error::invalid_argument("client", "must not be NULL")),
         };
         config_result(result)
     })

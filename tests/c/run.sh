@@ -143,7 +143,7 @@ RUN=()
 if [ "${VALGRIND:-1}" != 0 ]; then
     RUN=(valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible
         --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99
-        --child-silent-after-fork=yes)
+        --child-silent-after-fork=yes --suppressions=tests/c/valgrind.supp)
 fi
 
 # 7. The C test programs: each prints "N passed, M failed" last, added to this script's counts.

@@ -116,6 +116,10 @@ static void test_setters(const char *ca_pem, const char *not_pem) {
     CHECK(jp_client_set_ca_bundle(NULL, NULL) == JP_INVALID_ARGUMENT, "ca NULL client");
     CHECK(jp_client_set_max_attempts(NULL, 3) == JP_INVALID_ARGUMENT, "attempts NULL client");
     CHECK(jp_client_set_max_response_bytes(NULL, 1000) == JP_INVALID_ARGUMENT, "bytes NULL client");
+    CHECK(jp_client_set_token_cache_dir(NULL, "/tmp") == JP_INVALID_ARGUMENT, "token cache NULL client");
+    CHECK(jp_client_set_idle_timeout_ms(NULL, 1000) == JP_INVALID_ARGUMENT, "idle NULL client");
+    CHECK(jp_client_warm(NULL) == JP_INVALID_ARGUMENT, "warm NULL client");
+    CHECK(contains(jp_last_error_message(), "client: must not be NULL"), "%s", str_or(jp_last_error_message()));
 
     jp_client *client = new_client();
     CHECK(jp_client_set_api_base(client, NULL) == JP_INVALID_ARGUMENT, "api_base NULL");
@@ -150,7 +154,42 @@ static void test_setters(const char *ca_pem, const char *not_pem) {
     CHECK(jp_client_set_max_response_bytes(client, 0) == JP_INVALID_ARGUMENT, "bytes 0");
     CHECK(jp_client_set_max_response_bytes(client, UINT64_MAX) == JP_INVALID_ARGUMENT, "bytes max");
     CHECK(jp_client_set_max_response_bytes(client, 4096) == JP_OK, "bytes");
+    CHECK(jp_client_set_token_cache_dir(client, "/nonexistent/jp-cache") == JP_INVALID_ARGUMENT, "missing dir");
+    CHECK(contains(jp_last_error_message(), "token_cache_dir: "), "%s", str_or(jp_last_error_message()));
+    CHECK(jp_client_set_token_cache_dir(client, BAD_UTF8) == JP_INVALID_ARGUMENT, "token cache bad UTF-8");
+    CHECK(jp_client_set_token_cache_dir(client, "/tmp") == JP_OK, "token cache dir");
+    CHECK(jp_client_set_token_cache_dir(client, NULL) == JP_OK, "token cache cleared");
+    CHECK(jp_client_set_token_cache_dir(client, "") == JP_OK, "token cache cleared by empty string");
+    CHECK(jp_client_set_idle_timeout_ms(client, 0) == JP_INVALID_ARGUMENT, "idle 0");
+    CHECK(contains(jp_last_error_message(), "idle_timeout: "), "%s", str_or(jp_last_error_message()));
+    CHECK(jp_client_set_idle_timeout_ms(client, UINT64_MAX) == JP_INVALID_ARGUMENT, "idle max");
+    CHECK(jp_client_set_idle_timeout_ms(client, 90000) == JP_OK, "idle");
     jp_client_free(client);
+}
+
+/* warm(): the token is asked for once, ahead of the calls, which then need none. */
+static void test_warm(void) {
+    jp_client *client = new_client();
+    /* Settings no other test uses, so that no token is shared with them yet. */
+    CHECK(jp_client_set_idle_timeout_ms(client, 61000) == JP_OK, "idle");
+    reset_stats();
+    CHECK(jp_client_warm(client) == JP_OK, "warm: %s", str_or(jp_last_error_message()));
+    CHECK(jp_last_error_message() == NULL, "no error after warm");
+    CHECK(stat_count("token") == 1, "token requests after warm %ld", stat_count("token"));
+    CHECK(jp_client_warm(client) == JP_OK, "warm again");
+    jp_response *r = NULL;
+    CHECK(jp_status(client, "https://c-warm.example.com", &r) != JP_INTERNAL, "status after warm");
+    jp_response_free(r);
+    CHECK(stat_count("token") == 1, "token requests after a call %ld", stat_count("token"));
+    jp_client_free(client);
+
+    jp_client *wrong = NULL;
+    CHECK(jp_client_new(PARTNER_ID, "wrong-secret-for-warm", &wrong) == JP_OK, "client");
+    CHECK(jp_client_set_api_base(wrong, sandbox_url) == JP_OK, "api base");
+    CHECK(jp_client_warm(wrong) == JP_TOKEN_ERROR, "warm with a wrong secret");
+    CHECK(contains(jp_last_error_message(), "invalid_client"), "%s", str_or(jp_last_error_message()));
+    CHECK(!contains(jp_last_error_message(), "wrong-secret-for-warm"), "secret in message");
+    jp_client_free(wrong);
 }
 
 static void test_null_response(void) {
@@ -1112,6 +1151,7 @@ int main(int argc, char **argv) {
     test_argument_errors();
     test_round_trip();
     test_token_error();
+    test_warm();
     test_connection_errors();
     test_faults();
     test_shared_between_clients();

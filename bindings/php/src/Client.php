@@ -38,14 +38,15 @@ final class Client
 
     private const OPTIONS = [
         'api_base', 'timeout', 'connect_timeout', 'proxy', 'ca_bundle',
-        'max_attempts', 'max_response_bytes', 'library', 'cli', 'backend',
+        'max_attempts', 'max_response_bytes', 'token_cache_dir', 'idle_timeout', 'library', 'cli', 'backend',
     ];
 
     private ?Backend $backend;
 
     /**
      * @param array{api_base?: string, timeout?: int|float, connect_timeout?: int|float, proxy?: ?string,
-     *              ca_bundle?: ?string, max_attempts?: int, max_response_bytes?: int, library?: string,
+     *              ca_bundle?: ?string, max_attempts?: int, max_response_bytes?: int,
+     *              token_cache_dir?: ?string, idle_timeout?: int|float, library?: string,
      *              cli?: string, backend?: string} $options
      *   - api_base: API host, default https://public-api.wordpress.com (http only for loopback hosts)
      *   - timeout: overall timeout of one operation, seconds (default 60)
@@ -54,6 +55,10 @@ final class Client
      *   - ca_bundle: path of a PEM file of extra trusted CA certificates
      *   - max_attempts: HTTP attempts per operation for retryable failures (default 3)
      *   - max_response_bytes: largest reply accepted (default 1 MiB)
+     *   - token_cache_dir: an existing directory where the partner token is kept between processes
+     *     (a 0600 file without the secret): workers with the same partner ID and API base ask once
+     *   - idle_timeout: seconds a kept connection may stay unused and still be used (default 75;
+     *     shorter when the server announces a shorter keep-alive)
      *   - library: path of libjetpack_partner.so (else env JETPACK_PARTNER_LIB, the package's lib/, the system);
      *     when the library was preloaded (FFI scope JETPACK_PARTNER), the preloaded one is used
      *   - cli: path of the jetpack-partner tool for the fallback (else env JETPACK_PARTNER_CLI, the package's bin/, PATH)
@@ -86,6 +91,8 @@ final class Client
             'ca_bundle' => self::optString($options, 'ca_bundle'),
             'max_attempts' => self::optInt($options, 'max_attempts', 1, 0xFFFFFFFF),
             'max_response_bytes' => self::optInt($options, 'max_response_bytes', 1, PHP_INT_MAX),
+            'token_cache_dir' => self::optString($options, 'token_cache_dir'),
+            'idle_timeout_ms' => self::optSeconds($options, 'idle_timeout'),
         ];
         $library = self::optString($options, 'library');
         $cli = self::optString($options, 'cli');
@@ -127,6 +134,20 @@ final class Client
             $this->backend->close();
         }
         $this->backend = null;
+    }
+
+    /**
+     * Gets ready for calls: asks for the partner token now if there is none yet (in this process or
+     * the token cache directory); the token request leaves its connection open for the calls that
+     * follow. With a token at hand nothing is sent. In the command-line fallback it does nothing
+     * (each call is a process of its own).
+     *
+     * @throws ApiException token_error: the credentials were refused
+     * @throws TransportException the token request failed (transport_error, timeout, ...)
+     */
+    public function warm(): void
+    {
+        $this->live()->warm();
     }
 
     /** "ffi" (in-process) or "cli" (running the command-line tool). */

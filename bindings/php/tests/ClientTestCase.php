@@ -146,6 +146,42 @@ abstract class ClientTestCase extends TestCase
         $this->assertSame('invalid_plan', $e->getErrorBody()['error'] ?? null);
     }
 
+    public function testTokenCacheDirKeepsTheTokenForTheNextClient(): void
+    {
+        $dir = sys_get_temp_dir() . '/jp-php-token-cache-' . bin2hex(random_bytes(6));
+        mkdir($dir, 0700);
+        try {
+            // Settings no other test uses, so that no token is shared in this process.
+            $options = ['token_cache_dir' => $dir, 'timeout' => 13];
+            $this->assertTrue($this->client($options)->partnerKeysVerify()['success']);
+            $files = glob($dir . '/*') ?: [];
+            $this->assertCount(1, $files);
+            $this->assertSame(0600, fileperms($files[0]) & 0777);
+            $this->assertStringNotContainsString(Sandbox::PARTNER_SECRET, (string) file_get_contents($files[0]));
+            $tokens = Sandbox::stats()['requests']['token'] ?? 0;
+            // A client with other settings in this process, the same cache: no new token request.
+            $this->assertTrue($this->client($options + ['connect_timeout' => 4])->partnerKeysVerify()['success']);
+            $this->assertSame($tokens, Sandbox::stats()['requests']['token'] ?? 0);
+        } finally {
+            array_map('unlink', glob($dir . '/*') ?: []);
+            rmdir($dir);
+        }
+    }
+
+    public function testMissingTokenCacheDirIsInvalid(): void
+    {
+        $e = $this->thrown(InvalidArgumentException::class, fn () => $this->client(['token_cache_dir' => '/nonexistent/jp-cache'])->status(Sandbox::uniqueSite()));
+        $this->assertStringStartsWith('token_cache_dir: ', $e->getMessage());
+    }
+
+    public function testWarmThenCall(): void
+    {
+        $client = $this->client(['idle_timeout' => 42]);
+        $client->warm();
+        $client->warm();
+        $this->assertTrue($client->partnerKeysVerify()['success']);
+    }
+
     public function testWrongSecretIsATokenErrorWithoutTheSecret(): void
     {
         $secret = 'wrong-secret-' . bin2hex(random_bytes(8));

@@ -302,6 +302,11 @@ class Client:
         ca_bundle: path of a PEM file of extra trusted CA certificates.
         max_attempts: HTTP attempts per operation, retries included (default 3).
         max_response_bytes: the largest reply accepted (default 1 MiB).
+        token_cache_dir: an existing directory where the partner token is kept between
+            processes (a file of mode 0600 that never holds the secret), so that processes
+            with the same partner ID and API base ask for it once between them.
+        idle_timeout: how long a kept connection may stay unused and still be used again, in
+            seconds (default 75; shorter when the server announces a shorter keep-alive).
 
     Raises:
         InvalidArgument: a setting is not acceptable (the message names it).
@@ -319,6 +324,8 @@ class Client:
         ca_bundle: Optional[StrPath] = None,
         max_attempts: Optional[int] = None,
         max_response_bytes: Optional[int] = None,
+        token_cache_dir: Optional[StrPath] = None,
+        idle_timeout: Optional[float] = None,
     ) -> None:
         self._handle: Optional[Any] = None
         self._lock = threading.Lock()
@@ -358,6 +365,22 @@ class Client:
                     lib.jp_client_set_max_response_bytes,
                     _count("max_response_bytes", max_response_bytes, _U64_MAX),
                     "max_response_bytes",
+                )
+            )
+        if token_cache_dir is not None:
+            settings.append(
+                (
+                    lib.jp_client_set_token_cache_dir,
+                    _encode("token_cache_dir", token_cache_dir),
+                    "token_cache_dir",
+                )
+            )
+        if idle_timeout is not None:
+            settings.append(
+                (
+                    lib.jp_client_set_idle_timeout_ms,
+                    _millis("idle_timeout", idle_timeout),
+                    "idle_timeout",
                 )
             )
 
@@ -455,6 +478,21 @@ class Client:
             return reply
         finally:
             self._release()
+
+    def warm(self) -> None:
+        """Get ready for calls: ask for the partner token now if there is none yet (in this
+        process or the token cache directory). The token request leaves its connection open for
+        the calls that follow; with a token at hand nothing is sent.
+
+        Raises the token request's error (:class:`TokenError`, :class:`TransportError`...).
+        """
+        handle = self._acquire()
+        try:
+            code = lib.jp_client_warm(handle)
+        finally:
+            self._release()
+        if code != Code.OK:
+            raise _last_error(code, "warming the client")
 
     # -- operations -----------------------------------------------------------------------
 

@@ -70,6 +70,9 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Any]]] = {
     "jp_client_set_ca_bundle": (jp_code, [ClientPtr, _c_str]),
     "jp_client_set_max_attempts": (jp_code, [ClientPtr, ctypes.c_uint32]),
     "jp_client_set_max_response_bytes": (jp_code, [ClientPtr, ctypes.c_uint64]),
+    "jp_client_set_token_cache_dir": (jp_code, [ClientPtr, _c_str]),
+    "jp_client_set_idle_timeout_ms": (jp_code, [ClientPtr, ctypes.c_uint64]),
+    "jp_client_warm": (jp_code, [ClientPtr]),
     "jp_last_error_message": (_c_str, []),
     "jp_provision": (
         jp_code,

@@ -278,3 +278,43 @@ def test_the_partner_token_is_asked_for_once(sandbox: Sandbox, site: str) -> Non
     requests = sandbox.stats()["requests"]
     assert requests.get("token") == 1, requests
     assert requests.get("provision") == 1 and requests.get("status") == 5, requests
+
+
+def test_token_cache_dir_keeps_the_token_for_the_next_client(sandbox: Sandbox, tmp_path) -> None:
+    # Settings no other test uses, so that no token is shared in this process.
+    with Client(PARTNER_ID, PARTNER_SECRET, api_base=sandbox.url, timeout=17,
+                token_cache_dir=tmp_path) as first:
+        assert first.partner_keys_verify()["success"] is True
+    files = list(tmp_path.iterdir())
+    assert len(files) == 1
+    assert files[0].stat().st_mode & 0o777 == 0o600
+    assert PARTNER_SECRET not in files[0].read_text()
+    tokens = sandbox.stats()["requests"].get("token", 0)
+    with Client(PARTNER_ID, PARTNER_SECRET, api_base=sandbox.url, timeout=17, connect_timeout=4,
+                token_cache_dir=str(tmp_path)) as second:
+        assert second.partner_keys_verify()["success"] is True
+    assert sandbox.stats()["requests"].get("token", 0) == tokens
+
+
+def test_missing_token_cache_dir_is_an_invalid_argument(sandbox: Sandbox) -> None:
+    with pytest.raises(InvalidArgument) as raised:
+        Client(PARTNER_ID, PARTNER_SECRET, api_base=sandbox.url,
+               token_cache_dir="/nonexistent/jp-cache")
+    assert raised.value.message.startswith("token_cache_dir: ")
+
+
+def test_warm_asks_for_the_token_once(sandbox: Sandbox) -> None:
+    with Client(PARTNER_ID, PARTNER_SECRET, api_base=sandbox.url, idle_timeout=43.5) as client:
+        before = sandbox.stats()["requests"].get("token", 0)
+        client.warm()
+        client.warm()
+        assert sandbox.stats()["requests"].get("token", 0) == before + 1
+        assert client.partner_keys_verify()["success"] is True
+        assert sandbox.stats()["requests"].get("token", 0) == before + 1
+
+
+def test_warm_with_a_wrong_secret_raises_token_error(sandbox: Sandbox) -> None:
+    with Client(PARTNER_ID, "wrong-secret-for-warm", api_base=sandbox.url) as client:
+        with pytest.raises(jetpack_partner.TokenError) as raised:
+            client.warm()
+    assert "wrong-secret-for-warm" not in str(raised.value)

@@ -245,6 +245,8 @@ static FLAGS: &[Flag] = &[
     flag("proxy", Val, ALL),
     flag("ca_bundle", Val, ALL),
     flag("max_attempts", Val, ALL),
+    flag("token_cache_dir", Val, ALL),
+    flag("idle_timeout", Val, ALL),
     // Output. `request --json` is the request's body (below).
     flag("json", Bool, ALL & !REQ),
     flag("table", Bool, ACT | SUM | INV | UPC),
@@ -686,6 +688,9 @@ pub struct Settings {
     pub proxy: Option<String>,
     pub ca_bundle: Option<String>,
     pub max_attempts: Option<u32>,
+    /// Where the partner token is kept between runs (flag, else the environment).
+    pub token_cache_dir: Option<String>,
+    pub idle_timeout: Option<Duration>,
 }
 
 /// The call to make.
@@ -768,6 +773,8 @@ impl fmt::Display for InvalidArgument {
 pub const ENV_ID: &str = "JETPACK_PARTNER_ID";
 pub const ENV_SECRET: &str = "JETPACK_PARTNER_SECRET";
 pub const ENV_API_BASE: &str = "JETPACK_PARTNER_API_BASE";
+/// The token cache directory when `--token_cache_dir` is not given.
+pub const ENV_TOKEN_CACHE_DIR: &str = "JETPACK_PARTNER_TOKEN_CACHE_DIR";
 /// Backup passwords, so that they need not appear in the process list either.
 pub const ENV_SSH_PASS: &str = "JETPACK_PARTNER_SSH_PASS";
 pub const ENV_FTP_PASS: &str = "JETPACK_PARTNER_FTP_PASS";
@@ -812,6 +819,12 @@ pub fn resolve(raw: &Raw, env: impl Fn(&str) -> Option<String>) -> Result<Plan, 
         connect_timeout: seconds(raw, "connect_timeout")?,
         proxy: raw.get("proxy").map(str::to_owned),
         ca_bundle: raw.get("ca_bundle").map(str::to_owned),
+        token_cache_dir: raw
+            .get("token_cache_dir")
+            .map(str::to_owned)
+            .or_else(|| env(ENV_TOKEN_CACHE_DIR))
+            .filter(|d| !d.is_empty()),
+        idle_timeout: seconds(raw, "idle_timeout")?,
         max_attempts: match raw.get("max_attempts") {
             None => None,
             Some(v) => Some(v.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {

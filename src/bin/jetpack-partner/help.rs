@@ -59,6 +59,9 @@ Credentials and connection (every command):
                               (HTTPS_PROXY and the like are not read from the environment)
   --ca_bundle=PATH            extra CA certificates (PEM), e.g. for a TLS-inspecting proxy
   --max_attempts=N            HTTP attempts per call for retryable failures (default 3, at most 10)
+  --token_cache_dir=DIR       keep the partner token in DIR between runs (a 0600 file, never the
+                              secret); default: $JETPACK_PARTNER_TOKEN_CACHE_DIR, else none
+  --idle_timeout=SECONDS      how long a kept connection may stay unused (default 75)
   --json                      print the reply as JSON (the default, except for tables on a terminal)
   -h, --help                  this help
 ";

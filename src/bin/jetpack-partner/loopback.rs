@@ -1,20 +1,14 @@
 //! The pieces of `login` that need no WordPress.com: a one-shot HTTP listener on the
-//! loopback interface that receives the browser's redirect, and a private token file.
+//! loopback interface (tiny_http) that receives the browser's redirect, and a private token
+//! file.
 
-use std::io::{self, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{self, Write};
+use std::net::TcpListener;
 use std::path::Path;
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The path the authorize page redirects to.
 pub const CALLBACK_PATH: &str = "/callback";
-
-/// Largest request head read from the browser.
-const MAX_HEAD: usize = 16 * 1024;
-
-/// How long one connection may take to send its request head.
-const READ_LIMIT: Duration = Duration::from_secs(30);
 
 /// What the browser is shown after the redirect.
 pub struct Page {
@@ -30,55 +24,41 @@ pub enum WaitError {
     Io(io::Error),
 }
 
-/// Accepts connections until a `GET /callback...` arrives or `deadline` passes. Other
-/// requests (a browser's `/favicon.ico`) get a 404 and the wait goes on. `handle` gets
-/// the request target (path and query) and returns the result and the page to show.
-///
-/// Each connection's request is read on its own thread, so a connection that sends
-/// nothing (a browser's speculative preconnect) holds up nobody.
+/// Serves HTTP on `listener` (through tiny_http) until a `GET /callback...` arrives or
+/// `deadline` passes. Other requests (a browser's `/favicon.ico`) get a 404 and the wait
+/// goes on. `handle` gets the request target (path and query) and returns the result and
+/// the page to show. Each connection is served on a thread of its own, so a connection
+/// that sends nothing (a browser's speculative preconnect) holds up nobody.
 pub fn wait_for_callback<T>(
     listener: &TcpListener,
     deadline: Instant,
     mut handle: impl FnMut(&str) -> (T, Page),
 ) -> Result<T, WaitError> {
-    listener.set_nonblocking(true).map_err(WaitError::Io)?;
-    let (tx, rx) = mpsc::channel::<(TcpStream, Option<String>)>();
+    let listener = listener.try_clone().map_err(WaitError::Io)?;
+    listener.set_nonblocking(false).map_err(WaitError::Io)?;
+    let server = tiny_http::Server::from_listener(listener, None)
+        .map_err(|e| WaitError::Io(io::Error::other(e.to_string())))?;
     loop {
-        match listener.accept() {
-            Ok((stream, _)) => {
-                let tx = tx.clone();
-                std::thread::spawn(move || {
-                    let mut stream = stream;
-                    let _ = stream.set_nonblocking(false);
-                    let _ = stream.set_read_timeout(Some(READ_LIMIT));
-                    let _ = stream.set_write_timeout(Some(READ_LIMIT));
-                    let target = read_target(&mut stream);
-                    let _ = tx.send((stream, target));
-                });
-                continue;
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(WaitError::Io(e)),
-        }
-        while let Ok((mut stream, target)) = rx.try_recv() {
-            let Some(target) = target else {
-                respond(&mut stream, &page(400, "Bad request."));
-                continue;
-            };
-            let path = target.split(['?', '#']).next().unwrap_or("");
-            if path != CALLBACK_PATH {
-                respond(&mut stream, &page(404, "Not found."));
-                continue;
-            }
-            let (result, shown) = handle(&target);
-            respond(&mut stream, &shown);
-            return Ok(result);
-        }
-        if Instant::now() >= deadline {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
             return Err(WaitError::TimedOut);
         }
-        std::thread::sleep(Duration::from_millis(20));
+        let Some(request) = server.recv_timeout(remaining).map_err(WaitError::Io)? else {
+            continue;
+        };
+        if *request.method() != tiny_http::Method::Get {
+            respond(request, &page(400, "Bad request."));
+            continue;
+        }
+        let target = request.url().to_owned();
+        let path = target.split(['?', '#']).next().unwrap_or("");
+        if path != CALLBACK_PATH {
+            respond(request, &page(404, "Not found."));
+            continue;
+        }
+        let (result, shown) = handle(&target);
+        respond(request, &shown);
+        return Ok(result);
     }
 }
 
@@ -89,46 +69,20 @@ fn page(status: u16, message: &str) -> Page {
     }
 }
 
-/// The target of a `GET` request line, or `None` for anything else.
-fn read_target(stream: &mut TcpStream) -> Option<String> {
-    let mut head = Vec::new();
-    let mut buf = [0u8; 2048];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && !head.windows(2).any(|w| w == b"\n\n") {
-        let n = stream.read(&mut buf).ok()?;
-        if n == 0 {
-            break;
-        }
-        head.extend_from_slice(&buf[..n]);
-        if head.len() > MAX_HEAD {
-            return None;
-        }
-    }
-    let text = String::from_utf8_lossy(&head);
-    let line = text.lines().next()?;
-    let mut parts = line.split(' ');
-    let (method, target) = (parts.next()?, parts.next()?);
-    (method == "GET" && target.starts_with('/')).then(|| target.to_owned())
-}
-
-fn respond(stream: &mut TcpStream, page: &Page) {
-    let reason = match page.status {
-        200 => "OK",
-        404 => "Not Found",
-        _ => "Bad Request",
-    };
+fn respond(request: tiny_http::Request, page: &Page) {
     let body = format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>jetpack-partner</title></head>\
          <body><p>{}</p></body></html>\n",
         html_escape(&page.message)
     );
-    let reply = format!(
-        "HTTP/1.1 {} {reason}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
-         Cache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
-        page.status,
-        body.len()
-    );
-    let _ = stream.write_all(reply.as_bytes());
-    let _ = stream.flush();
+    let header = |name: &str, value: &str| {
+        tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("a valid header")
+    };
+    let response = tiny_http::Response::from_string(body)
+        .with_status_code(page.status)
+        .with_header(header("Content-Type", "text/html; charset=utf-8"))
+        .with_header(header("Cache-Control", "no-store"));
+    let _ = request.respond(response);
 }
 
 fn html_escape(s: &str) -> String {
@@ -207,10 +161,17 @@ pub fn open_browser(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
+    use std::net::TcpStream;
+    use std::time::Duration;
 
     fn get(port: u16, target: &str) -> String {
         let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        write!(s, "GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        write!(
+            s,
+            "GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
         let mut reply = String::new();
         s.read_to_string(&mut reply).unwrap();
         reply

@@ -98,6 +98,12 @@ fn client(settings: Settings) -> Result<Client, Error> {
     if let Some(n) = settings.max_attempts {
         cfg.max_attempts = n;
     }
+    if let Some(dir) = settings.token_cache_dir {
+        cfg.token_cache_dir = Some(dir.into());
+    }
+    if let Some(t) = settings.idle_timeout {
+        cfg.idle_timeout = t;
+    }
     Client::new(cfg)
 }
 

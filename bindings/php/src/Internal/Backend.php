@@ -15,6 +15,9 @@ interface Backend
     /** "ffi" or "cli". */
     public function name(): string;
 
+    /** Asks for the partner token if there is none yet (Client::warm). */
+    public function warm(): void;
+
     /**
      * @param array<string, mixed> $options
      * @return array<mixed>

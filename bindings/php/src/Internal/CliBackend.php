@@ -59,7 +59,8 @@ final class CliBackend implements Backend
 
     /**
      * @param array{api_base?: ?string, timeout_ms?: ?int, connect_timeout_ms?: ?int, proxy?: ?string,
-     *              ca_bundle?: ?string, max_attempts?: ?int, max_response_bytes?: ?int} $config
+     *              ca_bundle?: ?string, max_attempts?: ?int, max_response_bytes?: ?int,
+     *              token_cache_dir?: ?string, idle_timeout_ms?: ?int} $config
      */
     public function __construct(
         string $cli,
@@ -94,6 +95,12 @@ final class CliBackend implements Backend
         }
         if (($config['max_attempts'] ?? null) !== null) {
             $this->globalArgs[] = '--max_attempts=' . $config['max_attempts'];
+        }
+        if (($config['token_cache_dir'] ?? null) !== null) {
+            $this->globalArgs[] = '--token_cache_dir=' . $config['token_cache_dir'];
+        }
+        if (($config['idle_timeout_ms'] ?? null) !== null) {
+            $this->globalArgs[] = '--idle_timeout=' . self::seconds($config['idle_timeout_ms']);
         }
         if (($config['max_response_bytes'] ?? null) !== null) {
             throw Errors::invalid('max_response_bytes', 'not supported when the client runs the jetpack-partner command-line tool');
@@ -143,6 +150,11 @@ final class CliBackend implements Backend
     public function name(): string
     {
         return 'cli';
+    }
+
+    public function warm(): void
+    {
+        // Each call runs a process of its own: there is nothing to keep ready between calls.
     }
 
     public function provision(

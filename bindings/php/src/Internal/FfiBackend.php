@@ -22,7 +22,8 @@ final class FfiBackend implements Backend
 
     /**
      * @param array{api_base?: ?string, timeout_ms?: ?int, connect_timeout_ms?: ?int, proxy?: ?string,
-     *              ca_bundle?: ?string, max_attempts?: ?int, max_response_bytes?: ?int} $config
+     *              ca_bundle?: ?string, max_attempts?: ?int, max_response_bytes?: ?int,
+     *              token_cache_dir?: ?string, idle_timeout_ms?: ?int} $config
      */
     public function __construct(
         \FFI $ffi,
@@ -58,6 +59,12 @@ final class FfiBackend implements Backend
             }
             if (($config['max_response_bytes'] ?? null) !== null) {
                 $this->check($ffi->jp_client_set_max_response_bytes($out, $config['max_response_bytes']), 'max_response_bytes');
+            }
+            if (($config['token_cache_dir'] ?? null) !== null) {
+                $this->check($ffi->jp_client_set_token_cache_dir($out, $config['token_cache_dir']), 'token_cache_dir');
+            }
+            if (($config['idle_timeout_ms'] ?? null) !== null) {
+                $this->check($ffi->jp_client_set_idle_timeout_ms($out, $config['idle_timeout_ms']), 'idle_timeout');
             }
         } catch (\Throwable $e) {
             $this->close();
@@ -155,6 +162,27 @@ final class FfiBackend implements Backend
     {
         $client = $this->live();
         return $this->call(fn ($out) => $this->ffi->jp_errors($client, $verbose, $out));
+    }
+
+    public function warm(): void
+    {
+        $client = $this->live();
+        $code = $this->ffi->jp_client_warm($client);
+        if ($code !== Library::JP_OK) {
+            $names = [
+                Library::JP_INVALID_ARGUMENT => 'invalid_argument',
+                Library::JP_API_ERROR => 'api_error',
+                Library::JP_TRANSPORT_ERROR => 'transport_error',
+                Library::JP_TIMEOUT => 'timeout',
+                Library::JP_TLS_ERROR => 'tls_error',
+                Library::JP_INVALID_RESPONSE => 'invalid_response',
+                Library::JP_RESPONSE_TOO_LARGE => 'response_too_large',
+                Library::JP_OUTCOME_UNKNOWN => 'outcome_unknown',
+                Library::JP_TOKEN_ERROR => 'token_error',
+            ];
+            $message = self::str($this->ffi->jp_last_error_message()) ?? 'warming the client failed';
+            throw Errors::fromResult($code, $names[$code] ?? 'internal', $message);
+        }
     }
 
     public function partnerKeysVerify(): array

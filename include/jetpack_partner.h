@@ -659,7 +659,8 @@ jp_code jp_set_log_callback(jp_log_fn callback,
 
 /**
  * Provisions a plan for `local_user` (the WordPress user who will own it: login, e-mail or ID) on
- * the site at `siteurl` (absolute http(s) URL). `plan` is a slug such as `"premium"` or
+ * the site at `siteurl` (absolute http(s) URL, or the same without its scheme, `example.com/blog`,
+ * which is sent as given). `plan` is a slug such as `"premium"` or
  * `"jetpack-backup-daily"`; NULL means the server's default (free).
  *
  * `options_json`: NULL or a JSON object of `force_register`, `force_connect`, `onboarding`

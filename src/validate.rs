@@ -248,7 +248,8 @@ pub(crate) fn check_siteurl(field: &str, siteurl: &str) -> Result<String, Error>
 /// (`example.com/blog`). WordPress.com accepts the scheme-less form: the 2018 WHMCS provisioning
 /// module (Automattic/Jetpack-Partners-WHMCS-Module) strips the scheme on purpose and ran against it.
 /// A scheme-less URL is sent without a scheme (host in ASCII form, lower case): the service, not the
-/// library, decides how it reaches the site.
+/// library, decides how it reaches the site. Its host must be a domain name or an IP address: a
+/// single word (`admin`) is far likelier a mistake than a site.
 pub(crate) fn check_provision_siteurl(field: &str, siteurl: &str) -> Result<String, Error> {
     if siteurl.is_empty() || siteurl.contains("://") {
         return check_siteurl(field, siteurl);
@@ -261,6 +262,13 @@ pub(crate) fn check_provision_siteurl(field: &str, siteurl: &str) -> Result<Stri
     }
     check_no_whitespace_or_control(field, siteurl)?;
     let url = parse_http_url(field, &format!("http://{siteurl}"))?;
+    // `admin` or `bad` is a mistake, not a site: without a scheme, ask for a domain (or an IP).
+    if !url.host.contains('.') && !url.host.starts_with('[') {
+        return Err(Error::invalid_argument(
+            field,
+            "without a scheme, must start with a domain name (example.com/blog)",
+        ));
+    }
     let mut without_scheme = url.authority();
     without_scheme.push_str(&url.rest);
     Ok(without_scheme)
@@ -468,6 +476,8 @@ mod tests {
             ("example.com/#x", "fragment"),
             ("example.com:99999", "port"),
             ("/just/a/path", "host"),
+            ("bad", "domain name"),
+            ("localhost:8080/wp", "domain name"),
         ] {
             let err = check(bad).expect_err(bad);
             assert!(err.message().contains(why), "{bad}: {}", err.message());

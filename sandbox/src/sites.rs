@@ -62,6 +62,10 @@ fn parse_parts(scheme: &str, rest: &str, has_scheme: bool) -> Option<SiteUrl> {
     if !valid_host || path.contains(char::is_whitespace) || path.contains("..") {
         return None;
     }
+    // Without a scheme, a single word (`admin`) is a mistake rather than a site.
+    if !has_scheme && !host.contains('.') && !host.starts_with('[') {
+        return None;
+    }
     let path = path.trim_end_matches('/');
     let url = format!("{scheme}://{host_port}{path}");
     Some(SiteUrl {
@@ -123,6 +127,8 @@ mod tests {
         assert!(parse_siteurl("https://example.com").unwrap().has_scheme);
         assert!(parse_siteurl("ftp://example.com").is_none());
         assert!(parse_siteurl("not a site").is_none());
+        assert!(parse_siteurl("admin").is_none());
+        assert!(parse_siteurl("http://intranet").is_some());
         assert!(parse_siteurl("").is_none());
         assert!(parse_url("ftp://example.com").is_none());
         assert!(parse_url("https://").is_none());

@@ -689,8 +689,8 @@ jp_code jp_provision(const jp_client *client,
  * Cancels the partner plan of `site`: a site URL, a `::` site identifier (`example.com::blog`) or a
  * numeric blog ID. A JSON reply `{"success": false}` means there was no partner plan to cancel.
  *
- * `options_json`: NULL or a JSON object of `plan` (slug, for stand-alone products) and `cancel_all`
- * (boolean).
+ * `options_json`: NULL or a JSON object of `plan` (slug, for stand-alone products), `cancel_all`
+ * (boolean) and `partner_tracking_id` (text, sent in the query).
  *
  * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
  *

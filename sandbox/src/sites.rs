@@ -62,8 +62,9 @@ fn parse_parts(scheme: &str, rest: &str, has_scheme: bool) -> Option<SiteUrl> {
     if !valid_host || path.contains(char::is_whitespace) || path.contains("..") {
         return None;
     }
-    // Without a scheme, a single word (`admin`) is a mistake rather than a site.
-    if !has_scheme && !host.contains('.') && !host.starts_with('[') {
+    // Without a scheme, a single word (`admin`) is a mistake rather than a site,
+    // and `https:example.com` a broken URL.
+    if !has_scheme && !host.starts_with('[') && (!host.contains('.') || host.contains(':')) {
         return None;
     }
     let path = path.trim_end_matches('/');
@@ -128,6 +129,11 @@ mod tests {
         assert!(parse_siteurl("ftp://example.com").is_none());
         assert!(parse_siteurl("not a site").is_none());
         assert!(parse_siteurl("admin").is_none());
+        assert!(parse_siteurl("https:example.com").is_none());
+        assert_eq!(
+            parse_siteurl("example.com:8080/wp").unwrap().url,
+            "http://example.com:8080/wp"
+        );
         assert!(parse_siteurl("http://intranet").is_some());
         assert!(parse_siteurl("").is_none());
         assert!(parse_url("ftp://example.com").is_none());

@@ -703,7 +703,8 @@ jp_code jp_set_log_callback(jp_log_fn callback,
 
 /**
  * Provisions a plan for `local_user` (the WordPress user who will own it: login, e-mail or ID) on
- * the site at `siteurl` (absolute http(s) URL). `plan` is a slug such as `"premium"` or
+ * the site at `siteurl` (absolute http(s) URL, or the same without its scheme, `example.com/blog`,
+ * which is sent as given). `plan` is a slug such as `"premium"` or
  * `"jetpack-backup-daily"`; NULL means the server's default (free).
  *
  * `options_json`: NULL or a JSON object of `force_register`, `force_connect`, `onboarding`
@@ -732,8 +733,8 @@ jp_code jp_provision(const jp_client *client,
  * Cancels the partner plan of `site`: a site URL, a `::` site identifier (`example.com::blog`) or a
  * numeric blog ID. A JSON reply `{"success": false}` means there was no partner plan to cancel.
  *
- * `options_json`: NULL or a JSON object of `plan` (slug, for stand-alone products) and `cancel_all`
- * (boolean).
+ * `options_json`: NULL or a JSON object of `plan` (slug, for stand-alone products), `cancel_all`
+ * (boolean) and `partner_tracking_id` (text, sent in the query).
  *
  * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
  *

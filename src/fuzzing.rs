@@ -121,9 +121,16 @@ pub fn encode_path_segment(identifier: &str) -> String {
     crate::site::encode_path_segment(identifier)
 }
 
-/// The `siteurl` check of provision: the URL that would be sent, with an ASCII host.
+/// The absolute-URL check (license attach, site connection): the URL that would be sent, with an
+/// ASCII host.
 pub fn check_siteurl(siteurl: &str) -> Result<String, Error> {
     crate::validate::check_siteurl("siteurl", siteurl)
+}
+
+/// The `siteurl` check of provision: an absolute URL as [`check_siteurl`], or a scheme-less one,
+/// sent without a scheme.
+pub fn check_provision_siteurl(siteurl: &str) -> Result<String, Error> {
+    crate::validate::check_provision_siteurl("siteurl", siteurl)
 }
 
 /// The `api_base` check of the client configuration: the base URL without a trailing `/`.
@@ -423,6 +430,33 @@ fn target_url_checks(data: &[u8]) {
             assert!(!authority.contains('@') && !authority.is_empty(), "{url:?}");
             if url.len() <= crate::validate::MAX_URL_BYTES {
                 assert_eq!(check_siteurl(&url).as_deref(), Ok(url.as_str()), "{text:?}");
+            }
+        }
+        Err(e) => {
+            assert_eq!(e.code(), "invalid_argument");
+            assert!(e.message().starts_with("siteurl: "), "{}", e.message());
+        }
+    }
+    match check_provision_siteurl(text) {
+        Ok(sent) => {
+            assert!(!sent.chars().any(|c| c.is_whitespace() || c.is_control()));
+            assert!(!sent.contains('#'), "{sent:?}");
+            if text.contains("://") {
+                assert_eq!(check_siteurl(text).as_deref(), Ok(sent.as_str()));
+            } else {
+                let authority = &sent[..sent.find(['/', '?']).unwrap_or(sent.len())];
+                assert!(authority.is_ascii() && !authority.contains('@'), "{sent:?}");
+                assert!(
+                    authority.contains('.') || authority.starts_with('['),
+                    "{sent:?}"
+                );
+            }
+            if sent.len() + "http://".len() <= crate::validate::MAX_URL_BYTES {
+                assert_eq!(
+                    check_provision_siteurl(&sent).as_deref(),
+                    Ok(sent.as_str()),
+                    "{text:?}"
+                );
             }
         }
         Err(e) => {

@@ -244,6 +244,48 @@ pub(crate) fn check_siteurl(field: &str, siteurl: &str) -> Result<String, Error>
     Ok(parse_http_url(field, siteurl)?.to_url_string())
 }
 
+/// Provision's `siteurl`: what [`check_siteurl`] takes, or the same without its scheme
+/// (`example.com/blog`). WordPress.com accepts the scheme-less form: the 2018 WHMCS provisioning
+/// module (Automattic/Jetpack-Partners-WHMCS-Module) strips the scheme on purpose and ran against it.
+/// A scheme-less URL is sent without a scheme (host in ASCII form, lower case): the service, not the
+/// library, decides how it reaches the site. Its host must be a domain name or an IP address: a
+/// single word (`admin`) is far likelier a mistake than a site.
+pub(crate) fn check_provision_siteurl(field: &str, siteurl: &str) -> Result<String, Error> {
+    if siteurl.is_empty() || siteurl.contains("://") {
+        return check_siteurl(field, siteurl);
+    }
+    if names_another_scheme(siteurl) {
+        return Err(Error::invalid_argument(
+            field,
+            "must be an absolute http:// or https:// URL, or a host and path without a scheme",
+        ));
+    }
+    check_no_whitespace_or_control(field, siteurl)?;
+    let url = parse_http_url(field, &format!("http://{siteurl}"))?;
+    // `admin` or `bad` is a mistake, not a site: without a scheme, ask for a domain (or an IP).
+    if !url.host.contains('.') && !url.host.starts_with('[') {
+        return Err(Error::invalid_argument(
+            field,
+            "without a scheme, must start with a domain name (example.com/blog)",
+        ));
+    }
+    let mut without_scheme = url.authority();
+    without_scheme.push_str(&url.rest);
+    Ok(without_scheme)
+}
+
+/// `mailto:x`, `javascript:...`: a scheme other than a `host:port` (`example.com:8080/blog`).
+fn names_another_scheme(value: &str) -> bool {
+    let Some((before, after)) = value.split_once(':') else {
+        return false;
+    };
+    let scheme_like = before.starts_with(|c: char| c.is_ascii_alphabetic())
+        && before
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    scheme_like && !after.starts_with(|c: char| c.is_ascii_digit())
+}
+
 /// `local_user`: the WordPress user (login, e-mail or numeric ID): not empty, no control characters.
 pub(crate) fn check_local_user(local_user: &str) -> Result<(), Error> {
     if local_user.trim().is_empty() {
@@ -400,6 +442,46 @@ mod tests {
             "https://xn--n3h.net"
         );
         assert!(refused("siteurl", "https://bü\u{FFFD}cher.example").contains("host"));
+    }
+
+    #[test]
+    fn provision_siteurl_may_leave_out_the_scheme() {
+        let check = |v: &str| check_provision_siteurl("siteurl", v);
+        assert_eq!(check("example.com").unwrap(), "example.com");
+        assert_eq!(check("Example.COM/blog").unwrap(), "example.com/blog");
+        assert_eq!(
+            check("example.com:8080/blog/").unwrap(),
+            "example.com:8080/blog/"
+        );
+        assert_eq!(check("bücher.example").unwrap(), "xn--bcher-kva.example");
+        assert_eq!(
+            check("https://example.com/").unwrap(),
+            "https://example.com/"
+        );
+        // What it sends, it accepts again unchanged.
+        for v in [
+            "example.com/a?b=c",
+            "[::1]:8443/wp",
+            "xn--bcher-kva.example",
+        ] {
+            assert_eq!(check(&check(v).unwrap()).unwrap(), check(v).unwrap());
+        }
+        for (bad, why) in [
+            ("", "empty"),
+            ("javascript:alert(1)", "absolute"),
+            ("mailto:a@example.com", "absolute"),
+            ("ftp://example.com", "http"),
+            ("user@example.com", "user information"),
+            ("exa mple.com", "whitespace"),
+            ("example.com/#x", "fragment"),
+            ("example.com:99999", "port"),
+            ("/just/a/path", "host"),
+            ("bad", "domain name"),
+            ("localhost:8080/wp", "domain name"),
+        ] {
+            let err = check(bad).expect_err(bad);
+            assert!(err.message().contains(why), "{bad}: {}", err.message());
+        }
     }
 
     #[test]

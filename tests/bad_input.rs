@@ -103,7 +103,10 @@ fn bad_siteurls() -> Vec<(&'static str, String)> {
         ),
         ("data:", "data:text/html,<b>x</b>".into()),
         ("scheme-relative", "//example.com".into()),
-        ("no scheme", "example.com".into()),
+        (
+            "other scheme, no slashes",
+            "mailto:admin@example.com".into(),
+        ),
         ("no host", "https://".into()),
         ("no host, path", "https:///wp".into()),
         ("port only", "https://:443/".into()),
@@ -492,6 +495,32 @@ fn idn_hosts_reach_the_server_in_punycode() {
             "GET /rest/v1.4/jpphp/xn--bcher-kva.example/status HTTP/1.1".to_string(),
         ]
     );
+}
+
+/// A site URL without its scheme (as the 2018 WHMCS module sends it, and WordPress.com accepts) is
+/// sent without one: only the host is normalised.
+#[test]
+fn scheme_less_site_urls_reach_the_server_as_given() {
+    let server = TlsServer::start_plain();
+    let client = client(&server.plain_url());
+    for (site, expected) in [
+        ("example.com", "siteurl=example.com"),
+        ("Shop.Example/blog/", "siteurl=shop.example%2Fblog%2F"),
+        (
+            "bücher.example:8080/shop",
+            "siteurl=xn--bcher-kva.example%3A8080%2Fshop",
+        ),
+    ] {
+        client
+            .provision("admin", site, Some("premium"), &Options::new())
+            .unwrap_or_else(|e| panic!("{site}: {e}"));
+        let (_, body) = server.seen.full().last().cloned().unwrap();
+        assert_eq!(
+            body,
+            format!("local_user=admin&{expected}&plan=premium"),
+            "{site}"
+        );
+    }
 }
 
 /// The sandbox keeps the site under its Punycode name: the Unicode and Punycode spellings are the

@@ -580,6 +580,79 @@ fn wp_cli_only_flags_are_ignored_with_a_note() {
 }
 
 #[test]
+fn provision_takes_a_site_url_without_scheme_as_the_whmcs_module_sends_it() {
+    let sb = sandbox();
+    let out = call(
+        &sb,
+        "provision",
+        &[
+            "--user=admin",
+            "--url=cli-bare.example.com/blog",
+            "--plan=premium",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{} {}", stdout(&out), stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["success"], Value::Bool(true), "{v}");
+    // The sandbox read it without a scheme (and takes http:// for a site it did not know).
+    assert!(
+        v["next_url"]
+            .as_str()
+            .unwrap()
+            .contains("siteurl=http%3A%2F%2Fcli-bare.example.com%2Fblog"),
+        "{v}"
+    );
+    // The same site, however it is named.
+    let out = call(&sb, "status", &["--url=https://cli-bare.example.com/blog"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert_eq!(json(&out)["products"][0]["slug"], "premium");
+}
+
+#[test]
+fn every_flag_of_the_newest_scripts_is_accepted() {
+    let sb = sandbox();
+    // partner-provision.sh's flags, as a panel calls the script.
+    let out = call(
+        &sb,
+        "provision",
+        &[
+            "--user=admin",
+            "--url=https://cli-script.example.com",
+            "--plan=premium",
+            "--onboarding=1",
+            "--wpcom_user_id=4242",
+            "-e=owner@cli-script.example.com",
+            "--force_connect=1",
+            "--force_register=1",
+            "--partner-tracking-id=stage-3",
+            "--allow-root",
+            "--wp-cli-path=/usr/local/bin/wp",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{} {}", stdout(&out), stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["auth_required"], Value::Bool(false), "{v}");
+    assert!(v["access_token"].is_string(), "{v}");
+    let err = stderr(&out);
+    for name in ["--allow_root", "--wp_cli_path"] {
+        assert!(err.contains(&format!("{name} is ignored")), "{err}");
+    }
+    // partner-cancel.sh's flags.
+    let out = call(
+        &sb,
+        "cancel",
+        &[
+            "--url=https://cli-script.example.com",
+            "--partner-tracking-id=stage-3",
+            "--allow-root",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{} {}", stdout(&out), stderr(&out));
+    assert_eq!(json(&out)["success"], Value::Bool(true));
+    assert!(stderr(&out).contains("--allow_root is ignored"));
+}
+
+#[test]
 fn the_secret_never_appears_in_any_output() {
     let sb = sandbox();
     let base = sb.url().to_string();

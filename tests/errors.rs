@@ -32,7 +32,13 @@ fn invalid_arguments_name_the_field_and_send_nothing() {
         ),
         (&huge, "https://example.com", None, json!({}), "local_user"),
         ("admin", "", None, json!({}), "siteurl"),
-        ("admin", "example.com", None, json!({}), "siteurl"),
+        (
+            "admin",
+            "mailto:admin@example.com",
+            None,
+            json!({}),
+            "siteurl",
+        ),
         ("admin", "javascript:alert(1)", None, json!({}), "siteurl"),
         (
             "admin",

@@ -26,8 +26,9 @@
 #   --url and --user are required: the old script found the site from the
 #     directory it ran in and let WP-CLI pick the user; WordPress.com now reaches
 #     the site at this URL, for this local user.
-#   --home_url, --site_url and --allow-root are accepted and ignored (a note
-#     goes to stderr): they only applied to the local WP-CLI run.
+#   --home_url, --site_url, --wp-cli-path and --allow-root are accepted and
+#     ignored (a note goes to stderr): they only applied to the local WP-CLI run.
+#   --url may leave out the scheme (example.com/blog), as WordPress.com allows.
 #   JETPACK_START_API_HOST still works; JETPACK_PARTNER_API_BASE (a full URL)
 #     takes precedence over it.
 #

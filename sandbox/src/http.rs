@@ -2,8 +2,8 @@
 //! Content-Length and chunked bodies, `Expect: 100-continue`) and the
 //! response type.
 
+use crate::stream::Stream;
 use std::io::{ErrorKind, Read, Write};
-use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -26,6 +26,8 @@ pub struct Request {
     /// Lowercased names.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Whether it arrived over TLS.
+    pub secure: bool,
 }
 
 impl Request {
@@ -54,7 +56,7 @@ pub enum ReadError {
 }
 
 pub struct Conn {
-    pub stream: TcpStream,
+    pub stream: Stream,
     buf: Vec<u8>,
 }
 
@@ -130,11 +132,16 @@ impl Response {
 }
 
 impl Conn {
-    pub fn new(stream: TcpStream) -> Conn {
-        let _ = stream.set_read_timeout(Some(TICK));
+    /// Short read timeouts (to notice shutdown) and a bounded write time on
+    /// a new socket, before [`Stream::accept`] peeks at it.
+    pub fn prepare(tcp: &std::net::TcpStream) {
+        let _ = tcp.set_read_timeout(Some(TICK));
         // A client that stops reading cannot hold a thread forever.
-        let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
-        let _ = stream.set_nodelay(true);
+        let _ = tcp.set_write_timeout(Some(WRITE_TIMEOUT));
+        let _ = tcp.set_nodelay(true);
+    }
+
+    pub fn new(stream: Stream) -> Conn {
         Conn {
             stream,
             buf: Vec::with_capacity(8192),
@@ -205,6 +212,7 @@ impl Conn {
                             })
                             .collect(),
                         body: Vec::new(),
+                        secure: self.stream.is_tls(),
                     };
                     break (n, req);
                 }
@@ -276,6 +284,7 @@ impl Conn {
             .is_some_and(|e| e.eq_ignore_ascii_case("100-continue"));
         if expects && self.buf.is_empty() {
             let _ = self.stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
+            let _ = self.stream.flush();
         }
     }
 

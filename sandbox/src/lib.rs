@@ -17,6 +17,7 @@ mod faults;
 mod http;
 mod ids;
 mod journal;
+mod links;
 mod params;
 mod plans;
 mod reply;
@@ -26,6 +27,8 @@ mod sites;
 mod state;
 mod stats;
 mod store;
+mod stream;
+mod tls;
 
 use std::fmt;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -34,6 +37,8 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+pub use tls::{TlsSource, DEFAULT_NAMES as TLS_DEFAULT_NAMES};
 
 /// The demo partner's client ID, used when no partner is configured.
 pub const DEMO_PARTNER_ID: &str = "12345";
@@ -59,6 +64,11 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Password of the partners' demo WordPress.com users (`partner-<ID>`).
     pub user_password: String,
+    /// Serve HTTPS (and still plain HTTP, on the same port) with this certificate.
+    pub tls: Option<TlsSource>,
+    /// Base of the links handed out (`next_url`), e.g. `https://sandbox.example`;
+    /// without it, the scheme and `Host` of each request.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -70,6 +80,8 @@ impl Default for Config {
             control: true,
             max_body_bytes: DEFAULT_MAX_BODY,
             user_password: DEMO_USER_PASSWORD.into(),
+            tls: None,
+            public_url: None,
         }
     }
 }
@@ -83,6 +95,8 @@ impl fmt::Debug for Config {
             .field("partners", &ids)
             .field("control", &self.control)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("tls", &self.tls)
+            .field("public_url", &self.public_url)
             .finish_non_exhaustive()
     }
 }
@@ -106,12 +120,16 @@ pub(crate) struct Shared {
     pub faults: faults::Faults,
     pub shutdown: AtomicBool,
     pub base_url: String,
+    /// `--public-url`: the base of links handed out, whatever the request's `Host`.
+    pub public_url: Option<String>,
     pub control: bool,
     pub max_body: usize,
     pub user_password: String,
     /// Set through `/__sandbox/authorize`: the authorize page refuses.
     pub deny_authorize: AtomicBool,
     pub connections: AtomicUsize,
+    /// HTTPS, when configured.
+    pub tls: Option<tls::Tls>,
     /// Seconds added to the wall clock (`POST /__sandbox/clock`).
     pub clock_offset: AtomicI64,
 }
@@ -155,18 +173,33 @@ impl Sandbox {
         }
         api::seed_partners(&store, &partners)
             .map_err(|e| Error(format!("cannot write the state file: {e}")))?;
-        let url = format!("http://{}", loopback_if_unspecified(addr));
+        let tls = config
+            .tls
+            .as_ref()
+            .map(tls::load)
+            .transpose()
+            .map_err(Error)?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://{}", loopback_if_unspecified(addr));
+        let public_url = config
+            .public_url
+            .as_deref()
+            .map(check_public_url)
+            .transpose()
+            .map_err(Error)?;
         let shared = Arc::new(Shared {
             store,
             stats: stats::Stats::default(),
             faults: faults::Faults::default(),
             shutdown: AtomicBool::new(false),
             base_url: url.clone(),
+            public_url,
             control: config.control,
             max_body: config.max_body_bytes,
             user_password: config.user_password.clone(),
             deny_authorize: AtomicBool::new(false),
             connections: AtomicUsize::new(0),
+            tls,
             clock_offset: AtomicI64::new(0),
         });
         let s2 = shared.clone();
@@ -182,9 +215,15 @@ impl Sandbox {
         })
     }
 
-    /// The base URL, `http://127.0.0.1:PORT`.
+    /// The base URL, `http://127.0.0.1:PORT` (`https://` with TLS; plain
+    /// `http://` is served on the same port too).
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The CA certificate (PEM) of a generated TLS certificate.
+    pub fn tls_ca_pem(&self) -> Option<&str> {
+        self.shared.tls.as_ref()?.ca_pem.as_deref()
     }
 
     /// The listening address.
@@ -209,6 +248,19 @@ impl Sandbox {
             std::thread::sleep(Duration::from_millis(10));
         }
     }
+}
+
+/// `--public-url`: an absolute http(s) URL; kept without its trailing `/`.
+fn check_public_url(url: &str) -> Result<String, String> {
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .ok_or_else(|| format!("--public-url must start with http:// or https:// (got {url:?})"))?;
+    if rest.is_empty() || rest.starts_with('/') || url.contains(char::is_whitespace) {
+        return Err(format!("--public-url needs a host (got {url:?})"));
+    }
+    Ok(url.trim_end_matches('/').to_string())
 }
 
 /// `0.0.0.0:P` -> `127.0.0.1:P` (and `[::]` -> `[::1]`): an address to reach

@@ -95,17 +95,26 @@ impl Params {
             let v: Value = serde_json::from_slice(trimmed)
                 .map_err(|e| format!("the request body is not valid JSON: {e}"))?;
             return match v {
-                Value::Object(map) => {
-                    let mut out = Vec::new();
-                    for (k, v) in map {
-                        push_json(&mut out, k, v);
-                    }
-                    Ok(Params(out))
-                }
+                Value::Object(map) => Ok(Params::from_json_object(map)),
                 _ => Err("the JSON request body must be an object".into()),
             };
         }
+        // WordPress's HTTP API labels a JSON string body as a form; WordPress.com's
+        // JSON API reads such a body as JSON first and falls back to form decoding.
+        if trimmed.first() == Some(&b'{') {
+            if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(trimmed) {
+                return Ok(Params::from_json_object(map));
+            }
+        }
         Ok(Params::parse_urlencoded(body))
+    }
+
+    fn from_json_object(map: serde_json::Map<String, Value>) -> Params {
+        let mut out = Vec::new();
+        for (k, v) in map {
+            push_json(&mut out, k, v);
+        }
+        Params(out)
     }
 
     /// The last value given for `name`.
@@ -279,6 +288,16 @@ mod tests {
         assert!(p.flag("b"));
         assert_eq!(p.list("l"), vec!["p", "q"]);
         assert!(!p.has("z"));
+        let labelled_as_form = Params::parse_body(
+            Some("application/x-www-form-urlencoded"),
+            br#"{"plan":"premium","onboarding":1}"#,
+        )
+        .unwrap();
+        assert_eq!(labelled_as_form.get("plan"), Some("premium"));
+        assert_eq!(labelled_as_form.get("onboarding"), Some("1"));
+        let form_after_all =
+            Params::parse_body(Some("application/x-www-form-urlencoded"), b"{a=1&b=2").unwrap();
+        assert_eq!(form_after_all.get("b"), Some("2"));
         assert!(Params::parse_body(Some("application/json"), b"[1]").is_err());
         assert!(Params::parse_body(Some("application/json"), b"{").is_err());
     }

@@ -4,9 +4,10 @@
 use crate::faults::{Fault, Kind};
 use crate::http::{Conn, ReadError, Response};
 use crate::router::{self, Outcome};
+use crate::stream::Stream;
 use crate::Shared;
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -54,7 +55,12 @@ impl Drop for ConnGuard<'_> {
     }
 }
 
-fn serve(stream: TcpStream, shared: &Shared) {
+fn serve(tcp: TcpStream, shared: &Shared) {
+    Conn::prepare(&tcp);
+    let tls = shared.tls.as_ref().map(|t| &t.config);
+    let Some(stream) = Stream::accept(tcp, tls, &shared.shutdown, crate::http::IDLE_TIMEOUT) else {
+        return;
+    };
     let mut conn = Conn::new(stream);
     loop {
         let req = match conn.read_request(&shared.shutdown, shared.max_body) {
@@ -102,14 +108,15 @@ fn serve(stream: TcpStream, shared: &Shared) {
 
 /// Sends the reply and closes, reading what the client still sends for a
 /// moment so that the reply is not lost to a reset.
-fn lingering_close(stream: &mut TcpStream) {
+fn lingering_close(stream: &mut Stream) {
     let _ = stream.flush();
-    let _ = stream.shutdown(Shutdown::Write);
+    stream.shutdown_write();
     let deadline = Instant::now() + Duration::from_secs(2);
     let mut sink = [0u8; 16 * 1024];
     let mut total = 0usize;
+    let mut tcp = stream.tcp();
     while Instant::now() < deadline && total < 64 * 1024 * 1024 {
-        match stream.read(&mut sink) {
+        match tcp.read(&mut sink) {
             Ok(0) => break,
             Ok(n) => total += n,
             Err(e)
@@ -120,15 +127,15 @@ fn lingering_close(stream: &mut TcpStream) {
     }
 }
 
-fn write_all(stream: &mut TcpStream, bytes: &[u8], _shared: &Shared) -> bool {
-    stream.write_all(bytes).is_ok()
+fn write_all(stream: &mut Stream, bytes: &[u8], _shared: &Shared) -> bool {
+    stream.write_all(bytes).is_ok() && stream.flush().is_ok()
 }
 
 /// Writes `bytes` one byte every `ms`; false if the client went away or the
 /// server stops.
-fn trickle(stream: &mut TcpStream, bytes: &[u8], ms: u64, shared: &Shared) -> bool {
+fn trickle(stream: &mut Stream, bytes: &[u8], ms: u64, shared: &Shared) -> bool {
     for b in bytes {
-        if stream.write_all(std::slice::from_ref(b)).is_err() {
+        if stream.write_all(std::slice::from_ref(b)).is_err() || stream.flush().is_err() {
             return false;
         }
         if !sleep_checked(ms, shared) {
@@ -156,7 +163,7 @@ pub fn sleep_checked(ms: u64, shared: &Shared) -> bool {
 /// Writes a response, applying a wire fault. Returns whether the connection
 /// may carry another request.
 fn write_response(
-    stream: &mut TcpStream,
+    stream: &mut Stream,
     resp: &Response,
     keep_alive: bool,
     fault: Option<&Fault>,
@@ -179,7 +186,7 @@ fn write_response(
             let _ = stream.flush();
             // Give the bytes a moment to leave, then reset (SO_LINGER 0).
             std::thread::sleep(Duration::from_millis(20));
-            let _ = socket2::SockRef::from(&*stream).set_linger(Some(Duration::ZERO));
+            let _ = socket2::SockRef::from(stream.tcp()).set_linger(Some(Duration::ZERO));
             false
         }
         _ => {

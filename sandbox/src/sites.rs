@@ -8,6 +8,8 @@ pub struct SiteUrl {
     pub url: String,
     /// The host, lowercased.
     pub host: String,
+    /// Whether the caller gave the scheme (`example.com/blog` has none).
+    pub has_scheme: bool,
 }
 
 /// Parses a site URL with an `http` or `https` scheme.
@@ -21,6 +23,21 @@ pub fn parse_url(raw: &str) -> Option<SiteUrl> {
     } else {
         return None;
     };
+    parse_parts(scheme, rest, true)
+}
+
+/// Parses provision's `siteurl`: a URL as [`parse_url`] takes it, or the same
+/// without its scheme (`example.com/blog`), as the 2018 WHMCS module sends it
+/// and WordPress.com accepts. A scheme-less URL is read as `http://`.
+pub fn parse_siteurl(raw: &str) -> Option<SiteUrl> {
+    let raw = raw.trim();
+    if raw.contains("://") {
+        return parse_url(raw);
+    }
+    parse_parts("http", raw, false)
+}
+
+fn parse_parts(scheme: &str, rest: &str, has_scheme: bool) -> Option<SiteUrl> {
     let rest = rest.split(['?', '#']).next().unwrap_or("");
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
@@ -45,12 +62,18 @@ pub fn parse_url(raw: &str) -> Option<SiteUrl> {
     if !valid_host || path.contains(char::is_whitespace) || path.contains("..") {
         return None;
     }
+    // Without a scheme, a single word (`admin`) is a mistake rather than a site,
+    // and `https:example.com` a broken URL.
+    if !has_scheme && !host.starts_with('[') && (!host.contains('.') || host.contains(':')) {
+        return None;
+    }
     let path = path.trim_end_matches('/');
     let url = format!("{scheme}://{host_port}{path}");
     Some(SiteUrl {
         identifier: identifier_of(&format!("{host_port}{path}")),
         url,
         host,
+        has_scheme,
     })
 }
 
@@ -98,6 +121,21 @@ mod tests {
             "example.com"
         );
         assert!(parse_url("example.com").is_none());
+        let bare = parse_siteurl("Example.com/blog/").unwrap();
+        assert_eq!(bare.identifier, "example.com::blog");
+        assert_eq!(bare.url, "http://example.com/blog");
+        assert!(!bare.has_scheme);
+        assert!(parse_siteurl("https://example.com").unwrap().has_scheme);
+        assert!(parse_siteurl("ftp://example.com").is_none());
+        assert!(parse_siteurl("not a site").is_none());
+        assert!(parse_siteurl("admin").is_none());
+        assert!(parse_siteurl("https:example.com").is_none());
+        assert_eq!(
+            parse_siteurl("example.com:8080/wp").unwrap().url,
+            "http://example.com:8080/wp"
+        );
+        assert!(parse_siteurl("http://intranet").is_some());
+        assert!(parse_siteurl("").is_none());
         assert!(parse_url("ftp://example.com").is_none());
         assert!(parse_url("https://").is_none());
         assert!(matches!(parse_ref("123"), SiteRef::BlogId(123)));

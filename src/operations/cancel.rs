@@ -17,13 +17,24 @@ pub(crate) const SPECS: &[Spec] = &[
         kind: Kind::Bool { wire_true: "1" },
         place: Place::Body,
     },
+    // WP-CLI's `jetpack partner_cancel` sends it so (Automattic/jetpack: class.jetpack-cli.php).
+    Spec {
+        name: "partner_tracking_id",
+        wire: "partner_tracking_id",
+        kind: Kind::Text {
+            max: 255,
+            multiline: false,
+        },
+        place: Place::Query,
+    },
 ];
 
 impl Client {
     /// Cancels the partner plan of `site` (a site URL, a `::` site identifier or a numeric blog ID).
     ///
     /// Options: `plan` (needed only for stand-alone products), `cancel_all` (boolean, sent as
-    /// `cancel-all`: cancel everything this partner provisioned on the site). A reply
+    /// `cancel-all`: cancel everything this partner provisioned on the site), `partner_tracking_id`
+    /// (the query parameter `partner_tracking_id`, for WordPress.com's logs). A reply
     /// `{"success": false}` means the site had no partner plan: there was nothing to cancel.
     pub fn cancel(&self, site: &str, options: &Options) -> Result<Reply, Error> {
         self.execute(cancel_call(site, options)?)

@@ -6,7 +6,7 @@ use crate::client::{Call, Client, Reply};
 use crate::error::Error;
 use crate::options::{self, append_pair, body, is_set, Kind, Options, Place, Spec};
 use crate::transport::Method;
-use crate::validate::{check_local_user, check_plan, check_siteurl};
+use crate::validate::{check_local_user, check_plan, check_provision_siteurl};
 
 const TEXT: Kind = Kind::Text {
     max: 255,
@@ -50,6 +50,9 @@ pub(crate) const SPECS: &[Spec] = &[
 impl Client {
     /// Provisions `plan` (`None`: the server's default, free) for `local_user` on the site at `siteurl`.
     ///
+    /// `siteurl` is an http(s) URL or, as WordPress.com accepts, the same without its scheme
+    /// (`example.com/blog`); a scheme-less URL is sent without a scheme.
+    ///
     /// Options: `force_register`, `force_connect`, `onboarding` (booleans), `wpcom_user_id`
     /// (non-negative integer), `wpcom_user_email`, `partner_tracking_id` (sent as the query parameter
     /// `partner-tracking-id`), backup credentials `ssh_user`, `ssh_pass`, `ssh_private_key`,
@@ -76,7 +79,7 @@ pub(crate) fn provision_call(
     options: &Options,
 ) -> Result<Call, Error> {
     check_local_user(local_user)?;
-    let siteurl = check_siteurl("siteurl", siteurl)?;
+    let siteurl = check_provision_siteurl("siteurl", siteurl)?;
     if let Some(plan) = plan {
         check_plan("plan", plan)?;
     }

@@ -583,7 +583,7 @@ static void test_bad_input(void) {
         {"provision: no host (https://)", PROVISION_CALL, 0, "admin", "https://", NULL, NULL, "siteurl: "},
         {"provision: no host (https:///path)", PROVISION_CALL, 0, "admin", "https:///path", NULL, NULL, "siteurl: "},
         {"provision: no host (http://:8080)", PROVISION_CALL, 0, "admin", "http://:8080", NULL, NULL, "siteurl: "},
-        {"provision: no scheme", PROVISION_CALL, 0, "admin", "c-bad.example.com", NULL, NULL, "siteurl: "},
+        {"provision: mailto:", PROVISION_CALL, 0, "admin", "mailto:admin@c-bad.example.com", NULL, NULL, "siteurl: "},
         {"provision: IDN with a disallowed character", PROVISION_CALL, 0, "admin", "https://\xef\xbf\xbd.example", NULL, NULL,
          "siteurl: "},
         {"cancel: user-info", CANCEL_CALL, 0, "https://user:pw@c-bad.example.com", NULL, NULL, NULL, "site: "},

@@ -245,7 +245,7 @@ static void test_argument_errors(void) {
     CHECK(jp_provision(client, "admin", BAD_UTF8, NULL, NULL, &r) == JP_INVALID_ARGUMENT, "bad UTF-8 siteurl");
     expect_error(r, JP_INVALID_ARGUMENT, "invalid_argument", "siteurl: is not valid UTF-8", "bad UTF-8");
     jp_response_free(r);
-    const char *bad_urls[] = {"example.com", "javascript:alert(1)", "https://u:p@example.com",
+    const char *bad_urls[] = {"mailto:a@example.com", "javascript:alert(1)", "https://u:p@example.com",
                               "https://example.com/#f", "https://example.com/\r\nX: y", "https://"};
     for (size_t i = 0; i < sizeof bad_urls / sizeof *bad_urls; i++) {
         CHECK(jp_provision(client, "admin", bad_urls[i], NULL, NULL, &r) == JP_INVALID_ARGUMENT, "%s", bad_urls[i]);
@@ -346,6 +346,14 @@ static void test_round_trip(void) {
     expect_ok(r, "\"success\":true", "cancel");
     jp_response_free(r);
     CHECK(jp_cancel(client, "https://c-test.example.com/blog", "{\"cancel_all\": true}", NULL) == JP_OK, "cancel all");
+
+    /* A site URL without its scheme, as the 2018 WHMCS module sends it: accepted, sent as given. */
+    CHECK(jp_provision(client, "admin", "c-bare.example.com/blog", "premium", NULL, &r) == JP_OK, "scheme-less");
+    expect_ok(r, "siteurl=http%3A%2F%2Fc-bare.example.com%2Fblog", "scheme-less");
+    jp_response_free(r);
+    CHECK(jp_status(client, "https://c-bare.example.com/blog", &r) == JP_OK, "scheme-less status");
+    expect_ok(r, "\"slug\":\"premium\"", "scheme-less status");
+    jp_response_free(r);
 
     CHECK(jp_status(client, "987654321", &r) == JP_API_ERROR, "unknown blog");
     CHECK(jp_response_http_status(r) == 403 || jp_response_http_status(r) == 404, "%u", jp_response_http_status(r));

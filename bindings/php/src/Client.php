@@ -160,7 +160,8 @@ final class Client
      * Provisions a plan on a site (POST /rest/v1.3/jpphp/provision).
      *
      * @param string      $localUser WordPress user on the site who will own the plan (login, email or ID)
-     * @param string      $siteUrl   the site's URL, with scheme
+     * @param string      $siteUrl   the site's URL, with its scheme or without (example.com/blog, sent as
+     *                               given: WordPress.com accepts both)
      * @param string|null $plan      plan slug (free, personal, premium, professional, jetpack-backup-daily, ...);
      *                               null lets the server choose (free)
      * @param array<string, bool|int|string|null> $options force_register, force_connect, onboarding (bool),
@@ -187,7 +188,8 @@ final class Client
      * Cancels the partner plan of a site (POST /rest/v1.3/jpphp/{site}/partner-cancel).
      *
      * @param string $site site URL, `::` identifier (example.com::blog) or blog ID
-     * @param array<string, bool|string|null> $options plan (for a stand-alone product), cancel_all (bool)
+     * @param array<string, bool|string|null> $options plan (for a stand-alone product), cancel_all (bool),
+     *   partner_tracking_id (sent in the query, for WordPress.com's logs)
      * @return array<mixed> the server's reply; ["success" => false] means there was nothing to cancel
      */
     public function cancel(string $site, array $options = []): array

@@ -109,7 +109,7 @@ final class BadInputTest extends TestCase
             'siteurl javascript:'                => ['siteurl', fn (Client $c) => $c->provision('admin', 'javascript:alert(1)')],
             'siteurl javascript://'              => ['siteurl', fn (Client $c) => $c->provision('admin', 'javascript://example.com/%0Aalert(1)')],
             'siteurl ftp://'                     => ['siteurl', fn (Client $c) => $c->provision('admin', 'ftp://example.com/')],
-            'siteurl without scheme'             => ['siteurl', fn (Client $c) => $c->provision('admin', 'example.com')],
+            'siteurl with another scheme'        => ['siteurl', fn (Client $c) => $c->provision('admin', 'mailto:admin@example.com')],
             'siteurl scheme-relative'            => ['siteurl', fn (Client $c) => $c->provision('admin', '//example.com/')],
             'siteurl without host'               => ['siteurl', fn (Client $c) => $c->provision('admin', 'https://')],
             'siteurl with an empty host'         => ['siteurl', fn (Client $c) => $c->provision('admin', 'https:///path')],

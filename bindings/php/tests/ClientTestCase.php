@@ -34,6 +34,19 @@ abstract class ClientTestCase extends TestCase
         $this->assertNotSame('', $reply['next_url']);
     }
 
+    public function testProvisionOfASiteUrlWithoutScheme(): void
+    {
+        // The 2018 WHMCS module strips the scheme; WordPress.com (and the sandbox) accept it.
+        $site = Sandbox::uniqueSite('bare');
+        $bare = substr($site, strlen('https://')) . '/blog';
+        $reply = $this->client()->provision('admin', $bare, 'premium');
+        $this->assertTrue($reply['success']);
+        // The sandbox got it without a scheme and took http:// for the site it did not know.
+        $this->assertStringContainsString('siteurl=' . rawurlencode('http://' . $bare), $reply['next_url']);
+        $status = $this->client()->status($site . '/blog');
+        $this->assertSame('premium', $status['products'][0]['slug']);
+    }
+
     public function testProvisionOfAConnectedSiteNeedsNoAuthorization(): void
     {
         $site = Sandbox::uniqueSite('connected');

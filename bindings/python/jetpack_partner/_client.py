@@ -502,14 +502,15 @@ class Client:
         """Provision a plan (``plan=None``: the server's default, free) on a site.
 
         ``local_user`` is the WordPress user (login, email or ID) who will own the plan;
-        ``siteurl`` the site's URL with its scheme. Options: ``force_register``,
+        ``siteurl`` the site's URL, with its scheme or without (``example.com/blog``, sent as
+        given: WordPress.com accepts both). Options: ``force_register``,
         ``force_connect``, ``onboarding`` (bool), ``wpcom_user_id`` (int), ``wpcom_user_email``,
         ``partner_tracking_id``, ``ssh_user``, ``ssh_pass``, ``ssh_private_key``, ``ssh_host``,
         ``ssh_port`` (int), ``ftp_user``, ``ftp_pass``, ``ftp_host``, ``ftp_port`` (int).
         Options set to ``None`` are left out.
 
         Returns the server's reply, e.g. ``{"success": True, "auth_required": True,
-        "next_url": "https://..."}``.
+        "next_url": "https://..."}``; with ``wpcom_user_id`` also ``access_token``.
         """
         user_b = _encode("local_user", local_user)
         site_b = _encode("siteurl", siteurl)
@@ -520,7 +521,8 @@ class Client:
     def cancel(self, site: Union[str, int], **options: Any) -> Dict[str, Any]:
         """Cancel the partner plan of a site (URL, ``::`` identifier or blog ID).
 
-        Options: ``plan`` (for stand-alone products), ``cancel_all`` (bool). Returns the
+        Options: ``plan`` (for stand-alone products), ``cancel_all`` (bool),
+        ``partner_tracking_id`` (sent in the query, for WordPress.com's logs). Returns the
         server's reply: ``{"success": True}``, or ``{"success": False}`` when the site had no
         partner plan.
         """

@@ -82,7 +82,7 @@ BAD_SITEURLS: List[Tuple[str, str]] = [
     ("javascript:", "javascript:alert(1)"),
     ("javascript://", "javascript://example.com/%0Aalert(1)"),
     ("data:", "data:text/html,<b>x</b>"),
-    ("no scheme", "example.com"),
+    ("other scheme, no slashes", "mailto:admin@example.com"),
     ("no host", "https://"),
     ("no host, path", "https:///wp"),
     ("port only", "https://:443/"),

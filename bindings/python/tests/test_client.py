@@ -39,6 +39,16 @@ def test_provision_then_status_then_cancel(client: Client, sandbox: Sandbox, sit
     assert client.cancel(site) == {"success": False}
 
 
+def test_provision_of_a_site_url_without_scheme(client: Client, site: str) -> None:
+    # The 2018 WHMCS module strips the scheme; WordPress.com (and the sandbox) accept it.
+    bare = site.split("://", 1)[1] + "/blog"
+    reply = client.provision("admin", bare, "premium")
+    assert reply["success"] is True
+    # The sandbox got it without a scheme and took http:// for the site it did not know.
+    assert "siteurl=http%3A%2F%2F" + bare.replace("/", "%2F") in reply["next_url"]
+    assert "premium" in _slugs(client.status(site + "/blog"))
+
+
 def test_provision_of_a_connected_site_needs_no_authorization(
     client: Client, sandbox: Sandbox, site: str
 ) -> None:

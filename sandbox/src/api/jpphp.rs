@@ -3,11 +3,13 @@
 
 use super::auth::{self, err, Style};
 use super::{Ctx, Failure, Result};
+use crate::ids;
+use crate::links;
 use crate::params::percent_encode;
 use crate::plans::{self, Plan};
 use crate::reply::Reply;
-use crate::sites::{self, parse_ref, SiteRef};
-use crate::state::{ActivationRec, Event, KeyRec, SiteRec, State};
+use crate::sites::{self, parse_ref, SiteRef, SiteUrl};
+use crate::state::{ActivationRec, Event, KeyRec, SiteRec, State, TokenKind, TokenRec};
 use crate::store::Tx;
 use serde_json::{json, Map, Value};
 
@@ -156,6 +158,14 @@ fn credentials(ctx: &Ctx<'_>, kind: &str) -> Option<(bool, Option<String>)> {
     Some((error.is_none(), error))
 }
 
+fn missing_local_user() -> Failure {
+    bad(
+        400,
+        "invalid_local_user",
+        "The required \"local_user\" argument is missing.",
+    )
+}
+
 /// `POST /rest/v1.3/jpphp/provision`
 pub fn provision(ctx: &Ctx<'_>) -> Result<Reply> {
     let key = auth::partner_key(
@@ -174,21 +184,50 @@ pub fn provision(ctx: &Ctx<'_>) -> Result<Reply> {
     let local_user = p
         .non_empty("local_user")
         .or_else(|| p.non_empty("local_username"))
-        .ok_or_else(|| {
-            bad(
-                400,
-                "invalid_local_user",
-                "The required \"local_user\" argument is missing.",
-            )
-        })?
+        .ok_or_else(missing_local_user)?
         .to_string();
-    let site_url = sites::parse_url(siteurl).ok_or_else(|| {
+    let site_url = sites::parse_siteurl(siteurl).ok_or_else(|| {
         bad(
             400,
             "invalid_siteurl",
-            "The \"siteurl\" argument must be a valid http or https URL.",
+            "The \"siteurl\" argument must be a site URL (http://, https:// or no scheme).",
         )
     })?;
+    provision_site(ctx, key, site_url, local_user)
+}
+
+/// `POST /rest/v1.3/jpphp/{site}/partner-provision`: the route of WP-CLI's
+/// `jetpack partner_provision` (Automattic/jetpack: Jetpack_Provision). The
+/// site has registered already, so the path names it; the JSON body carries
+/// `user_login` / `user_id` of the local user instead of `local_user`, and no
+/// `siteurl`.
+pub fn provision_registered(ctx: &Ctx<'_>, segment: &str) -> Result<Reply> {
+    let key = auth::partner_key(
+        ctx,
+        Style::Rest,
+        "This token is not authorized to provision partner sites",
+    )?;
+    let site = ctx.shared.store.read(|st| resolve_site(st, segment))?;
+    let site_url = sites::parse_url(&site.siteurl)
+        .ok_or_else(|| bad(400, "invalid_siteurl", "The site's URL is not valid."))?;
+    let p = &ctx.params;
+    let local_user = ["local_user", "user_login", "user_id"]
+        .iter()
+        .find_map(|n| p.non_empty(n))
+        .map(String::from)
+        .or_else(|| (!site.local_user.is_empty()).then(|| site.local_user.clone()))
+        .ok_or_else(missing_local_user)?;
+    provision_site(ctx, key, site_url, local_user)
+}
+
+/// Provisions for a known site URL and local user; shared by both routes.
+fn provision_site(
+    ctx: &Ctx<'_>,
+    key: KeyRec,
+    site_url: SiteUrl,
+    local_user: String,
+) -> Result<Reply> {
+    let p = &ctx.params;
     let plan_slug = p.non_empty("plan").unwrap_or(plans::FREE);
     let plan = plans::find(plan_slug).ok_or_else(|| {
         bad(
@@ -226,10 +265,10 @@ pub fn provision(ctx: &Ctx<'_>) -> Result<Reply> {
         .map(String::from);
     let unresolvable = site_url.host.ends_with(".invalid");
 
-    let connected = ctx
+    let outcome = ctx
         .shared
         .store
-        .write(|tx| -> std::result::Result<bool, Failure> {
+        .write(|tx| -> std::result::Result<Provisioned, Failure> {
             let now = ctx.now();
             let existing = tx.site_by_ident(&site_url.identifier).cloned();
             let mut site = existing.clone().unwrap_or_else(|| SiteRec {
@@ -280,7 +319,11 @@ pub fn provision(ctx: &Ctx<'_>) -> Result<Reply> {
                 }
             };
             let became_connected = wpcom_user_id > 0 && !site.connected;
-            site.siteurl = site_url.url.clone();
+            // A scheme-less siteurl names the site; it does not change its URL.
+            if site_url.has_scheme {
+                site.siteurl = site_url.url.clone();
+            }
+            let url = site.siteurl.clone();
             site.local_user = local_user.clone();
             if wpcom_user_id > 0 {
                 site.wpcom_user_id = wpcom_user_id;
@@ -318,7 +361,7 @@ pub fn provision(ctx: &Ctx<'_>) -> Result<Reply> {
                         cancelled_on: None,
                         wpcom_user_id,
                         external_user_id: local_user.clone(),
-                        site_url: site_url.url.clone(),
+                        site_url: url.clone(),
                         partner_tracking_id: tracking.clone(),
                     }));
                 }
@@ -346,7 +389,7 @@ pub fn provision(ctx: &Ctx<'_>) -> Result<Reply> {
                         cancelled_on: None,
                         wpcom_user_id,
                         external_user_id: local_user.clone(),
-                        site_url: site_url.url.clone(),
+                        site_url: url.clone(),
                         partner_tracking_id: tracking.clone(),
                     }));
                 }
@@ -354,14 +397,40 @@ pub fn provision(ctx: &Ctx<'_>) -> Result<Reply> {
             if became_connected {
                 connect_site(tx, &site_url.identifier, None, now);
             }
-            Ok(connected)
+            // Connecting an existing WordPress.com user hands the site a token
+            // for its master user (read by Jetpack_Provision and the script).
+            let access_token = (wpcom_user_id > 0).then(|| {
+                let token = ids::random_string(64);
+                tx.put(Event::Token(TokenRec {
+                    token: token.clone(),
+                    kind: TokenKind::User,
+                    client_id: key.client_id.clone(),
+                    user_id: wpcom_user_id,
+                    blog_id,
+                    scope: String::new(),
+                    revoked: false,
+                    expires_at: None,
+                    created_on: now,
+                }));
+                token
+            });
+            Ok(Provisioned {
+                connected,
+                url,
+                access_token,
+            })
         })??;
+    let Provisioned {
+        connected,
+        url,
+        access_token,
+    } = outcome;
 
     let mut out = Map::new();
     out.insert("success".into(), json!(true));
     if connected {
         out.insert("auth_required".into(), json!(false));
-        out.insert("next_url".into(), json!(sso_url(&site_url.url)));
+        out.insert("next_url".into(), json!(sso_url(&url)));
     } else {
         out.insert("auth_required".into(), json!(true));
         let next = if unresolvable {
@@ -369,14 +438,17 @@ pub fn provision(ctx: &Ctx<'_>) -> Result<Reply> {
         } else {
             format!(
                 "{}/jetpack.authorize/1/?client_id={}&site={}&siteurl={}&local_user={}",
-                ctx.shared.base_url,
+                links::base_url(ctx.shared, ctx.req),
                 percent_encode(&key.client_id),
                 percent_encode(&site_url.identifier),
-                percent_encode(&site_url.url),
+                percent_encode(&url),
                 percent_encode(&local_user),
             )
         };
         out.insert("next_url".into(), json!(next));
+    }
+    if let Some(token) = access_token {
+        out.insert("access_token".into(), json!(token));
     }
     if let Some((set, error)) = ssh {
         out.insert("ssh_set".into(), json!(set));
@@ -391,6 +463,14 @@ pub fn provision(ctx: &Ctx<'_>) -> Result<Reply> {
         }
     }
     Ok(Reply::ok(Value::Object(out)))
+}
+
+/// What a provision's write decided, for its reply.
+struct Provisioned {
+    connected: bool,
+    /// The site's URL (with scheme) after the call.
+    url: String,
+    access_token: Option<String>,
 }
 
 fn activation_summary(a: &ActivationRec) -> Value {

@@ -213,6 +213,29 @@ pub fn detach(ctx: &Ctx<'_>, license_key: &str) -> Result<Reply> {
 
 /// `GET /product-families`
 pub fn product_families(_ctx: &Ctx<'_>) -> Result<Reply> {
+    Ok(Reply::ok(families(
+        |p| json!({"name": p.name, "slug": p.slug, "product_id": p.product_id}),
+    )))
+}
+
+/// `GET /partner/product-families` (partner token): the same families, each
+/// product with the price the partner pays (the sandbox's invented prices).
+pub fn partner_product_families(ctx: &Ctx<'_>) -> Result<Reply> {
+    key(ctx)?;
+    Ok(Reply::ok(families(|p| {
+        json!({
+            "name": p.name,
+            "slug": p.slug,
+            "product_id": p.product_id,
+            "currency": "usd",
+            "amount": p.price_cents as f64 / 100.0,
+            "price_interval": "month",
+        })
+    })))
+}
+
+/// Every product family (paid products only), each product drawn by `product`.
+fn families(product: impl Fn(&plans::Plan) -> Value) -> Value {
     let names = |f: &str| match f {
         "plans" => ("Jetpack Plans", "jetpack-plans"),
         "backup" => ("Jetpack Backup", "jetpack-backup"),
@@ -226,12 +249,12 @@ pub fn product_families(_ctx: &Ctx<'_>) -> Result<Reply> {
             let products: Vec<Value> = plans::PLANS
                 .iter()
                 .filter(|p| p.family == f)
-                .map(|p| json!({"name": p.name, "slug": p.slug, "product_id": p.product_id}))
+                .map(&product)
                 .collect();
             json!({"name": name, "slug": slug, "products": products})
         })
         .collect();
-    Ok(Reply::ok(Value::Array(families)))
+    Value::Array(families)
 }
 
 /// `GET /partner` (user token): the partner and its keys, each with a

@@ -28,6 +28,7 @@ pub enum Route {
     JetpackAuthorize,
     Me,
     Provision,
+    ProvisionRegistered(String),
     Cancel(String),
     Status(String),
     StatusV12(String),
@@ -46,6 +47,7 @@ pub enum Route {
     LicenseAttach(String),
     LicenseDetach(String),
     ProductFamilies,
+    PartnerProductFamilies,
     LicensingPartner,
     SiteConnection,
 }
@@ -73,7 +75,11 @@ impl Ctx<'_> {
             }
         }
         match route {
-            Route::Cancel(s) | Route::Status(s) | Route::StatusV12(s) | Route::UpgradePaths(s) => {
+            Route::Cancel(s)
+            | Route::ProvisionRegistered(s)
+            | Route::Status(s)
+            | Route::StatusV12(s)
+            | Route::UpgradePaths(s) => {
                 v.push(s.clone());
                 v.push(s.replace("::", "/"));
             }
@@ -104,6 +110,10 @@ pub fn route(method: &str, segs: &[&str]) -> Option<(Endpoint, Route)> {
         ["rest", "v1.3", "jpphp", "partner-keys", "verify"] if m == "POST" || m == "GET" => {
             (Endpoint::PartnerKeysVerify, Route::KeysVerify)
         }
+        ["rest", "v1.3", "jpphp", site, "partner-provision"] if m == "POST" => (
+            Endpoint::Provision,
+            Route::ProvisionRegistered(site.to_string()),
+        ),
         ["rest", "v1.3", "jpphp", site, "partner-cancel"] if m == "POST" => {
             (Endpoint::Cancel, Route::Cancel(site.to_string()))
         }
@@ -153,6 +163,9 @@ pub fn route(method: &str, segs: &[&str]) -> Option<(Endpoint, Route)> {
         ["wpcom", "v2", "jetpack-licensing", "product-families"] if m == "GET" => {
             (Endpoint::Licensing, Route::ProductFamilies)
         }
+        ["wpcom", "v2", "jetpack-licensing", "partner", "product-families"] if m == "GET" => {
+            (Endpoint::Licensing, Route::PartnerProductFamilies)
+        }
         ["wpcom", "v2", "jetpack-licensing", "partner"] if m == "GET" => {
             (Endpoint::Licensing, Route::LicensingPartner)
         }
@@ -171,6 +184,7 @@ pub fn handle(ctx: &Ctx<'_>, route: Route) -> Reply {
         Route::JetpackAuthorize => oauth::jetpack_authorize(ctx),
         Route::Me => oauth::me(ctx),
         Route::Provision => jpphp::provision(ctx),
+        Route::ProvisionRegistered(site) => jpphp::provision_registered(ctx, &site),
         Route::Cancel(site) => jpphp::cancel(ctx, &site),
         Route::Status(site) => jpphp::status(ctx, &site),
         Route::StatusV12(site) => jpphp::status_v12(ctx, &site),
@@ -189,6 +203,7 @@ pub fn handle(ctx: &Ctx<'_>, route: Route) -> Reply {
         Route::LicenseAttach(k) => licensing::attach(ctx, &k),
         Route::LicenseDetach(k) => licensing::detach(ctx, &k),
         Route::ProductFamilies => licensing::product_families(ctx),
+        Route::PartnerProductFamilies => licensing::partner_product_families(ctx),
         Route::LicensingPartner => licensing::partner(ctx),
         Route::SiteConnection => licensing::site_connection(ctx),
     };

@@ -108,7 +108,11 @@ pub fn build_request(
     body: &[u8],
     close: bool,
 ) -> Vec<u8> {
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: sandbox\r\n");
+    let mut req = format!("{method} {path} HTTP/1.1\r\n");
+    // The address the client used, as every HTTP/1.1 client sends it, unless given.
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        req.push_str("Host: sandbox\r\n");
+    }
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -145,7 +149,19 @@ pub fn try_request(
 ) -> std::io::Result<Resp> {
     let mut s = TcpStream::connect(host_port(base))?;
     s.set_read_timeout(Some(Duration::from_secs(30)))?;
-    s.write_all(&build_request(method, path, headers, body, true))?;
+    let host = host_port(base);
+    let mut with_host: Vec<(&str, &str)> = vec![("Host", &host)];
+    with_host.extend(
+        headers
+            .iter()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case("host")),
+    );
+    let headers = if headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        headers.to_vec()
+    } else {
+        with_host
+    };
+    s.write_all(&build_request(method, path, &headers, body, true))?;
     let mut r = BufReader::new(s);
     read_response(&mut r)
 }

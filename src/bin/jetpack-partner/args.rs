@@ -214,13 +214,13 @@ const fn alias(
     }
 }
 
-const fn ignored(name: &'static str, kind: Kind) -> Flag {
+const fn ignored(name: &'static str, kind: Kind, commands: u32) -> Flag {
     Flag {
         name,
         aliases: &[],
         short: None,
         kind,
-        commands: P,
+        commands,
         role: Role::Ignored,
     }
 }
@@ -237,8 +237,23 @@ static FLAGS: &[Flag] = &[
         role: Role::Used,
     },
     // Credentials and connection.
-    short("partner_id", 'c', Val, ALL),
-    short("partner_secret", 's', Val, ALL),
+    // `--client_id`/`--client_secret`: the first partner-provision.sh's names.
+    Flag {
+        name: "partner_id",
+        aliases: &["client_id"],
+        short: Some('c'),
+        kind: Val,
+        commands: ALL,
+        role: Role::Used,
+    },
+    Flag {
+        name: "partner_secret",
+        aliases: &["client_secret"],
+        short: Some('s'),
+        kind: Val,
+        commands: ALL,
+        role: Role::Used,
+    },
     flag("api_base", Val, ALL),
     flag("timeout", Val, ALL),
     flag("connect_timeout", Val, ALL),
@@ -266,10 +281,10 @@ static FLAGS: &[Flag] = &[
     short("plan", 'p', Val, P | C),
     short("onboarding", 'o', Bool, P),
     short("wpcom_user_id", 'w', Val, P),
-    flag("wpcom_user_email", Val, P),
+    short("wpcom_user_email", 'e', Val, P),
     flag("force_register", Bool, P),
     flag("force_connect", Bool, P),
-    flag("partner_tracking_id", Val, P),
+    flag("partner_tracking_id", Val, P | C),
     flag("ssh_user", Val, P),
     flag("ssh_pass", Val, P),
     flag("ssh_private_key", Val, P),
@@ -280,9 +295,11 @@ static FLAGS: &[Flag] = &[
     flag("ftp_pass", Val, P),
     flag("ftp_host", Val, P),
     flag("ftp_port", Val, P),
-    ignored("home_url", Val),
-    ignored("site_url", Val),
-    ignored("allow_root", Bool),
+    // Options of the scripts' WP-CLI run only (partner-provision.sh, partner-cancel.sh).
+    ignored("home_url", Val, P),
+    ignored("site_url", Val, P),
+    ignored("wp_cli_path", Val, P),
+    ignored("allow_root", Bool, P | C),
     // cancel
     flag("cancel_all", Bool, C),
     // partner-key-new
@@ -881,6 +898,7 @@ pub fn resolve(raw: &Raw, env: impl Fn(&str) -> Option<String>) -> Result<Plan, 
             let mut options = Options::new();
             put_str(raw, &mut options, "plan");
             put_bool(raw, &mut options, "cancel_all")?;
+            put_str(raw, &mut options, "partner_tracking_id");
             Call::Cancel { site, options }
         }
         Command::PartnerKeyNew => {
@@ -1290,6 +1308,53 @@ mod tests {
         assert_eq!(raw.ignored, vec!["home_url", "site_url", "allow_root"]);
         assert_eq!(raw.get("home_url"), None);
         assert_eq!(raw.get("url"), None);
+    }
+
+    #[test]
+    fn every_flag_of_the_scripts_is_accepted() {
+        // partner-provision.sh, newest and earlier (Automattic/jetpack: bin/partner-provision.sh).
+        let raw = run(&[
+            "provision",
+            "--client_id=12345",
+            "--client_secret=s3",
+            "-i=admin",
+            "-w=99",
+            "-e=owner@example.com",
+            "-p=premium",
+            "-o=1",
+            "-u=example.com/blog",
+            "--force_register=1",
+            "--force_connect=1",
+            "--partner-tracking-id=t-9",
+            "--allow-root",
+            "--wp-cli-path=/usr/local/bin/wp",
+        ]);
+        assert_eq!(raw.get("partner_id"), Some("12345"));
+        assert_eq!(raw.get("partner_secret"), Some("s3"));
+        assert_eq!(raw.get("wpcom_user_email"), Some("owner@example.com"));
+        assert_eq!(raw.get("url"), Some("example.com/blog"));
+        assert_eq!(raw.ignored, vec!["allow_root", "wp_cli_path"]);
+        assert_eq!(raw.get("wp_cli_path"), None);
+        // partner-cancel.sh.
+        let raw = run(&[
+            "cancel",
+            "--partner_id=12345",
+            "--partner_secret=s3",
+            "--url=https://example.com",
+            "--partner-tracking-id=t-9",
+            "--allow-root",
+        ]);
+        assert_eq!(raw.ignored, vec!["allow_root"]);
+        match resolve(&raw, no_env).unwrap().call {
+            Call::Cancel { options, .. } => {
+                assert_eq!(options.get("partner_tracking_id"), Some(&json!("t-9")))
+            }
+            other => panic!("not a cancel: {other:?}"),
+        }
+        assert_eq!(
+            usage(&["cancel", "--wp-cli-path=x"]).message,
+            "--wp-cli-path does not apply to cancel"
+        );
     }
 
     #[test]

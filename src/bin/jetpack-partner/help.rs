@@ -97,11 +97,12 @@ Usage: jetpack-partner provision --user=LOGIN --url=SITE_URL [--plan=SLUG] [flag
 
   -i, --user=LOGIN            the WordPress user on the site who will own the plan (login, email or ID);
                               also --user_id
-  -u, --url=SITE_URL          the site, with scheme: https://example.com/blog
+  -u, --url=SITE_URL          the site: https://example.com/blog, or without the scheme,
+                              example.com/blog (sent so; WordPress.com accepts both)
   -p, --plan=SLUG             plan slug (free, personal, premium, professional, ...); default: free
   -o, --onboarding            send the user through the onboarding wizard
   -w, --wpcom_user_id=ID      (allow-listed keys) connect this WordPress.com user without asking
-  --wpcom_user_email=EMAIL    email of the WordPress.com user
+  -e, --wpcom_user_email=EMAIL    email of the WordPress.com user
   --force_register            register the site again (fixes method_not_found)
   --force_connect             connect the user again
   --partner_tracking_id=ID    your own ID for this site (tells staging copies apart)
@@ -110,11 +111,12 @@ Usage: jetpack-partner provision --user=LOGIN --url=SITE_URL [--plan=SLUG] [flag
   --ftp_user=U --ftp_pass=P --ftp_host=H --ftp_port=N      backup credentials (FTP)
                               the passwords default to $JETPACK_PARTNER_SSH_PASS and
                               $JETPACK_PARTNER_FTP_PASS, which keep them out of the process list
-  --home_url=URL --site_url=URL --allow-root    accepted and ignored (with a note on stderr): they
-                              only applied to the old script's local WP-CLI run. WordPress.com
-                              reaches the site at --url
+  --home_url=URL --site_url=URL --wp-cli-path=PATH --allow-root    accepted and ignored (with a
+                              note on stderr): they only applied to the scripts' local WP-CLI run.
+                              WordPress.com reaches the site at --url
 
-The old scripts' one-letter forms also work: -c=ID (partner_id), -s=SECRET (partner_secret).
+The old scripts' one-letter forms also work: -c=ID (partner_id), -s=SECRET (partner_secret), and
+their first names --client_id and --client_secret.
 
 Example:
   JETPACK_PARTNER_ID=12345 JETPACK_PARTNER_SECRET=... \\
@@ -131,6 +133,9 @@ Usage: jetpack-partner cancel (--url=SITE_URL | --blog_id=ID | --site=SITE) [--p
   --site=SITE                 or the site identifier as WordPress.com spells it (example.com::demo)
   -p, --plan=SLUG             the plan to cancel (needed only for stand-alone products)
   --cancel_all                cancel everything this partner provisioned on the site
+  --partner_tracking_id=ID    your own ID for this site, for WordPress.com's logs
+  --allow-root                accepted and ignored (with a note on stderr): it only applied to the
+                              script's local WP-CLI run
 
 A reply {\"success\":false} means the site had no partner plan: nothing to cancel (exit 0).
 

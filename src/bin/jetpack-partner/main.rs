@@ -38,7 +38,7 @@ fn main() -> ExitCode {
         Ok(Invocation::Run(raw)) => {
             for name in &raw.ignored {
                 eprintln!(
-                    "jetpack-partner: note: --{name} is ignored: it only applied to the old script's \
+                    "jetpack-partner: note: --{name} is ignored: it only applied to the scripts' \
                      WP-CLI run; WordPress.com reaches the site at --url"
                 );
             }

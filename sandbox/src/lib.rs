@@ -20,6 +20,7 @@ mod journal;
 mod params;
 mod plans;
 mod reply;
+mod request_log;
 mod router;
 mod server;
 mod sites;
@@ -104,6 +105,8 @@ pub(crate) struct Shared {
     pub store: store::Store,
     pub stats: stats::Stats,
     pub faults: faults::Faults,
+    /// Processed provision and cancel calls (`GET /__sandbox/requests`).
+    pub request_log: request_log::RequestLog,
     pub shutdown: AtomicBool,
     pub base_url: String,
     pub control: bool,
@@ -160,6 +163,7 @@ impl Sandbox {
             store,
             stats: stats::Stats::default(),
             faults: faults::Faults::default(),
+            request_log: request_log::RequestLog::default(),
             shutdown: AtomicBool::new(false),
             base_url: url.clone(),
             control: config.control,

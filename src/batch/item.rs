@@ -99,7 +99,9 @@ impl BatchItem {
     ) -> BatchItem {
         let key = match key {
             Some(k) if !k.is_empty() => k.to_string(),
-            _ => format!("{} {} {}", operation.name(), site, plan.unwrap_or("")),
+            _ => format!("{} {} {}", operation.name(), site, plan.unwrap_or(""))
+                .trim_end()
+                .to_string(),
         };
         BatchItem {
             key,

@@ -3,7 +3,7 @@
 //! been sent without a recorded outcome.
 //!
 //! Lines: `{"key", "event", ...}` with `event` one of
-//! - `started`: the request is about to be sent (synced before sending);
+//! - `started`: the request is about to be sent (synced before sending), `at` in ms since the epoch;
 //! - `done`: the server accepted it (`outcome`, the reply);
 //! - `confirmed`: after an unknown outcome, the site's status showed the result in place;
 //! - `checked`: after an unknown outcome, the status showed it was not in place (safe to send);
@@ -27,8 +27,9 @@ pub(crate) enum Prior {
     New,
     /// Done in an earlier run (`done` or `confirmed`).
     Done(Value),
-    /// Sent without a recorded outcome: the status must be checked before sending again.
-    Unsure,
+    /// Sent without a recorded outcome: the status must be checked before sending again. With the
+    /// time the last request was sent (milliseconds since the Unix epoch), when recorded.
+    Unsure(Option<u64>),
     /// Failed without reaching the server, or checked not in place: safe to send.
     Retry,
 }
@@ -149,7 +150,8 @@ fn apply(state: &mut Recorded, event: &Map<String, Value>) -> Result<(), String>
         .ok_or("no event")?;
     let fingerprint = event.get("item").cloned().unwrap_or(Value::Null);
     let prior = match kind {
-        "started" | "unknown" => Prior::Unsure,
+        "started" => Prior::Unsure(event.get("at").and_then(Value::as_u64)),
+        "unknown" => Prior::Unsure(None),
         "done" | "confirmed" => Prior::Done(Value::Object(event.clone())),
         "failed" | "checked" => Prior::Retry,
         other => return Err(format!("unknown event {other:?}")),
@@ -213,7 +215,7 @@ mod tests {
         drop(f);
         let (journal, state) = Journal::open(&path).unwrap();
         assert!(matches!(state["a"].1, Prior::Done(_)));
-        assert_eq!(state["b"].1, Prior::Unsure);
+        assert_eq!(state["b"].1, Prior::Unsure(None));
         assert_eq!(state["c"].1, Prior::Retry);
         assert_eq!(state["d"].1, Prior::Retry);
         assert!(!state.contains_key("e"));

@@ -23,7 +23,7 @@ pub const DEFAULT_CONCURRENCY: usize = 8;
 pub const MAX_CONCURRENCY: usize = 64;
 
 /// How a batch runs.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BatchOptions {
     /// Calls in flight at most (1 to [`MAX_CONCURRENCY`]); fewer while the server pushes back.
     pub concurrency: usize,

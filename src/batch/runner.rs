@@ -5,7 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
@@ -42,6 +42,8 @@ struct Runner {
     queue: Mutex<VecDeque<Job>>,
     backoff_base: Duration,
     retry_after_max: Duration,
+    /// The client's overall time limit: how long a request of a crashed run may still be processed.
+    settle: Duration,
 }
 
 /// A running batch: an iterator over its results in completion order. Dropping it stops the
@@ -169,6 +171,7 @@ impl Client {
             queue: Mutex::new(queue),
             backoff_base: backoff.base,
             retry_after_max: backoff.retry_after_max,
+            settle: self.config().timeout,
         });
         let (tx, results) = channel();
         let mut workers = Vec::with_capacity(workers_needed);
@@ -267,7 +270,15 @@ impl Runner {
                 error,
             })
         };
-        let mut must_check = prior == Prior::Unsure;
+        let mut must_check = false;
+        if let Prior::Unsure(sent_at) = prior {
+            must_check = true;
+            // A request of a crashed run can still be processed until its time limit has passed:
+            // the status is asked after that.
+            if let Some(wait) = sent_at.and_then(|at| self.settle.checked_sub(since(at))) {
+                std::thread::sleep(wait);
+            }
+        }
         let mut last_unknown = None;
         for _ in 0..MAX_ROUNDS {
             if must_check {
@@ -332,7 +343,7 @@ impl Runner {
             let Some(permit) = self.pacer.acquire() else {
                 return Sent::Stopped;
             };
-            if let Err(e) = self.record(item, "started", json!({})) {
+            if let Err(e) = self.record(item, "started", json!({"at": now_ms()})) {
                 return Sent::Refused(e);
             }
             let result = match item.operation {
@@ -392,6 +403,17 @@ impl Runner {
         }
         journal.append(&line)
     }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Time passed since `at` (ms since the epoch); zero for a time in the future.
+fn since(at: u64) -> Duration {
+    Duration::from_millis(now_ms().saturating_sub(at))
 }
 
 /// The server said it did not process the call and asked to slow down.

@@ -7,10 +7,13 @@
 mod api;
 mod api_args;
 mod args;
+mod bulk;
+mod bulk_input;
 mod help;
 mod loopback;
 mod output;
 mod progress;
+mod reconcile_cmd;
 mod table;
 
 use api::Failure;
@@ -55,6 +58,9 @@ fn main() -> ExitCode {
                             secrets.push(token.expose().to_owned());
                         }
                     }
+                    if let Call::Bulk(call) = plan.call {
+                        return bulk::run(plan.settings, call, &secrets);
+                    }
                     let (text, code) = match execute(plan) {
                         Ok(text) => (text, ExitCode::SUCCESS),
                         Err(f) => (
@@ -78,7 +84,7 @@ fn print(text: &str, code: ExitCode) -> ExitCode {
     }
 }
 
-fn client(settings: Settings) -> Result<Client, Error> {
+pub(crate) fn client(settings: Settings) -> Result<Client, Error> {
     let mut cfg = ClientConfig::new(&settings.partner_id, settings.partner_secret.expose());
     if let Some(base) = settings.api_base {
         cfg.api_base = base;
@@ -120,6 +126,7 @@ fn execute(plan: Plan) -> Result<String, Failure> {
         Call::PartnerKeyNew { name, options } => client.partner_key_new(&name, &options),
         Call::Status { site } => client.status(&site),
         Call::Api(call) => return api::execute(&client, call, plan.format, &partner_id, &api_base),
+        Call::Bulk(_) => return Err(Failure::new("internal", "bulk calls run apart")),
     }?;
     Ok(output::success(&reply.body))
 }

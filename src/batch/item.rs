@@ -4,6 +4,7 @@
 use std::fmt;
 
 use serde_json::{json, Value};
+use zeroize::Zeroize;
 
 use crate::error::Error;
 use crate::operations::{cancel::cancel_call, provision::provision_call};
@@ -147,6 +148,21 @@ impl BatchItem {
     pub(crate) fn fingerprint(&self) -> Value {
         json!({"op": self.operation.name(), "site": self.site, "plan": self.plan,
                "cancel_all": self.options.get("cancel_all").is_some_and(truthy)})
+    }
+}
+
+impl Drop for BatchItem {
+    // Options may hold backup passwords or keys: wiped from memory with the item.
+    fn drop(&mut self) {
+        fn wipe(value: &mut Value) {
+            match value {
+                Value::String(s) => s.zeroize(),
+                Value::Array(items) => items.iter_mut().for_each(wipe),
+                Value::Object(map) => map.values_mut().for_each(wipe),
+                _ => {}
+            }
+        }
+        self.options.values_mut().for_each(wipe);
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod item;
 mod journal;
+mod mailbox;
 mod pacer;
 pub mod reconcile;
 mod result;

@@ -2,7 +2,6 @@
 //! whenever an outcome is unknown, and the shared pacing when the server pushes back.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -11,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::item::{BatchItem, Operation};
 use super::journal::{Journal, Prior};
+use super::mailbox::{Mailbox, Received, Sender};
 use super::pacer::Pacer;
 use super::result::{error_json, BatchResult, Outcome};
 use super::verify::in_place;
@@ -40,6 +40,7 @@ struct Runner {
     journal: Option<Journal>,
     pacer: Pacer,
     queue: Mutex<VecDeque<Job>>,
+    results: Mailbox,
     backoff_base: Duration,
     retry_after_max: Duration,
     /// The client's overall time limit: how long a request of a crashed run may still be processed.
@@ -49,12 +50,13 @@ struct Runner {
 /// A running batch: an iterator over its results in completion order. Dropping it stops the
 /// batch: no new item starts, the calls in flight finish (and are journaled), then it returns.
 pub struct BatchRun {
-    results: Receiver<BatchResult>,
     /// Results known before any call (invalid items, items done in an earlier run).
     ready: VecDeque<BatchResult>,
     runner: Arc<Runner>,
     workers: Vec<JoinHandle<()>>,
     total: usize,
+    /// Every result has been handed out.
+    finished: bool,
 }
 
 enum Sent {
@@ -169,27 +171,32 @@ impl Client {
             journal,
             pacer: Pacer::new(options.concurrency),
             queue: Mutex::new(queue),
+            results: Mailbox::new(workers_needed),
             backoff_base: backoff.base,
             retry_after_max: backoff.retry_after_max,
             settle: self.config().timeout,
         });
-        let (tx, results) = channel();
         let mut workers = Vec::with_capacity(workers_needed);
         for n in 0..workers_needed {
-            let runner = runner.clone();
-            let tx: Sender<BatchResult> = tx.clone();
-            let worker = std::thread::Builder::new()
+            let worker = runner.clone();
+            let spawned = std::thread::Builder::new()
                 .name(format!("jp-batch-{n}"))
-                .spawn(move || runner.work(&tx))
-                .map_err(|e| Error::internal(format!("cannot start a batch thread: {e}")))?;
-            workers.push(worker);
+                .spawn(move || worker.work(&worker.results.sender()));
+            match spawned {
+                Ok(handle) => workers.push(handle),
+                Err(e) if workers.is_empty() => {
+                    return Err(Error::internal(format!("cannot start a batch thread: {e}")))
+                }
+                // Fewer threads than asked: the ones running share the work.
+                Err(_) => runner.results.forget_sender(),
+            }
         }
         Ok(BatchRun {
-            results,
             ready,
             runner,
             workers,
             total,
+            finished: false,
         })
     }
 }
@@ -210,6 +217,30 @@ impl BatchRun {
         self.runner.pacer.limit()
     }
 
+    /// The next result if one lands within `wait`; `None` when none did, or when every result has
+    /// been handed out ([`BatchRun::is_finished`] tells which).
+    pub fn next_within(&mut self, wait: Duration) -> Option<BatchResult> {
+        if let Some(result) = self.ready.pop_front() {
+            return Some(result);
+        }
+        if self.finished {
+            return None;
+        }
+        match self.runner.results.receive(Some(wait)) {
+            Received::Result(result) => Some(result),
+            Received::Nothing => None,
+            Received::Closed => {
+                self.finished = true;
+                None
+            }
+        }
+    }
+
+    /// Whether every result has been handed out.
+    pub fn is_finished(&self) -> bool {
+        self.finished && self.ready.is_empty()
+    }
+
     /// Stops the batch: no new item starts; results of calls in flight still arrive.
     pub fn stop(&self) {
         self.runner.queue_lock().clear();
@@ -224,7 +255,16 @@ impl Iterator for BatchRun {
         if let Some(result) = self.ready.pop_front() {
             return Some(result);
         }
-        self.results.recv().ok()
+        if self.finished {
+            return None;
+        }
+        match self.runner.results.receive(None) {
+            Received::Result(result) => Some(result),
+            Received::Nothing | Received::Closed => {
+                self.finished = true;
+                None
+            }
+        }
     }
 }
 
@@ -242,7 +282,7 @@ impl Runner {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn work(&self, results: &Sender<BatchResult>) {
+    fn work(&self, results: &Sender<'_>) {
         loop {
             let Some(job) = self.queue_lock().pop_front() else {
                 return;
@@ -250,9 +290,7 @@ impl Runner {
             let Some(result) = self.process(job) else {
                 return;
             };
-            if results.send(result).is_err() {
-                return;
-            }
+            results.send(result);
         }
     }
 

@@ -8,6 +8,7 @@
 
 mod api;
 mod args;
+mod batch;
 mod client;
 mod log;
 mod macros;
@@ -16,6 +17,8 @@ mod response;
 mod strings;
 
 use std::ffi::c_char;
+
+pub use batch::{JP_BATCH_DEFAULT_CONCURRENCY, JP_BATCH_MAX_CONCURRENCY, JP_BATCH_WAIT_FOREVER};
 
 use crate::error::ErrorKind;
 

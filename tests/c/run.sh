@@ -91,6 +91,12 @@ else
     fail "tests/c/fault_matrix.c does not build"
     finish
 fi
+if $CC $CFLAGS -o "$BUILD/test_batch" tests/c/test_batch.c $LDFLAGS; then
+    pass "tests/c/test_batch.c builds with -Werror"
+else
+    fail "tests/c/test_batch.c does not build"
+    finish
+fi
 if $CC $CFLAGS -o "$BUILD/provision" examples/c/provision.c $LDFLAGS; then
     pass "examples/c/provision.c builds with -Werror"
 else
@@ -174,6 +180,11 @@ started=$SECONDS
 run_c_program fault_matrix "$URL" "$DOOMED_URL" "$DOOMED_PID"
 grep -E '^(fault matrix|bad-input table|IDN):' "$BUILD/fault_matrix.out"
 echo "tests/c/fault_matrix.c ran in $((SECONDS - started)) s"
+
+# The batch ABI: a thousand provisions with faults, the journal, the callback.
+started=$SECONDS
+run_c_program test_batch "$URL" "$BUILD/batch-journal.jsonl"
+echo "tests/c/test_batch.c ran in $((SECONDS - started)) s"
 
 # 8. The example, as the README runs it.
 out=$(JETPACK_PARTNER_ID=12345 JETPACK_PARTNER_SECRET=sandbox-demo-secret JETPACK_PARTNER_API_BASE="$URL" \

@@ -293,3 +293,128 @@ fn cancels_from_csv_and_usage_errors() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(3));
 }
+
+fn reconcile(url: &str, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("reconcile")
+        .args(args)
+        .arg(format!("--api_base={url}"))
+        .env("JETPACK_PARTNER_ID", PARTNER_ID)
+        .env("JETPACK_PARTNER_SECRET", PARTNER_SECRET)
+        .env_remove("JETPACK_PARTNER_API_BASE")
+        .env_remove("JETPACK_PARTNER_USER_TOKEN")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn reconcile_reports_each_kind_of_difference_and_fix_removes_them() {
+    let sandbox = start();
+    let url = sandbox.url();
+    let client = common::client(url);
+    let connected = json!({"wpcom_user_id": 1}).as_object().unwrap().clone();
+    let none = jetpack_partner::Options::new();
+    for name in ["ok", "unbilled", "wrong", "gone"] {
+        let plan = if name == "wrong" {
+            "professional"
+        } else {
+            "premium"
+        };
+        client
+            .provision(
+                "admin",
+                &format!("https://r-{name}.example/"),
+                Some(plan),
+                &connected,
+            )
+            .unwrap();
+    }
+    client.cancel("https://r-gone.example/", &none).unwrap();
+    let dir = temp_dir("reconcile");
+    let expected = dir.join("expected.csv");
+    std::fs::write(
+        &expected,
+        "site,plan,key\nhttps://r-ok.example/,premium,o-1\nhttps://r-missing.example/,premium,o-2\n\
+         https://r-wrong.example/,premium,o-3\nhttps://r-gone.example/,premium,o-4\n,premium,o-5\n",
+    )
+    .unwrap();
+    let token = client
+        .password_grant("partner-12345", "sandbox-demo-password")
+        .unwrap()
+        .body["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let token_arg = format!("--user_token={token}");
+    let out = reconcile(
+        url,
+        &[
+            "--expected",
+            expected.to_str().unwrap(),
+            &token_arg,
+            "--json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let counts = &report["counts"];
+    assert_eq!(counts["matching"], 1, "{report}");
+    for kind in ["unbilled", "missing", "plan_differs", "cancelled"] {
+        assert_eq!(counts[kind], 1, "{kind}: {report}");
+    }
+    assert_eq!(report["rejected"][0]["line"], 6);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&token));
+
+    let table = reconcile(
+        url,
+        &[
+            "--expected",
+            expected.to_str().unwrap(),
+            &token_arg,
+            "--table",
+        ],
+    );
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.starts_with("difference"), "{text}");
+    assert!(
+        text.contains("plan_differs") && text.contains("professional"),
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with("4 unresolved"), "{text}");
+
+    let journal = dir.join("fix.jsonl");
+    let fixed = reconcile(
+        url,
+        &[
+            "--expected",
+            expected.to_str().unwrap(),
+            &token_arg,
+            "--fix",
+            "--journal",
+            journal.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    let report: Value = serde_json::from_slice(&fixed.stdout).unwrap();
+    assert_eq!(report["counts"]["fixed"], 4, "{report}");
+    assert_eq!(report["counts"]["unresolved"], 0, "{report}");
+    // The malformed row still makes the exit status 1; without it, a clean run exits 0.
+    assert_eq!(fixed.status.code(), Some(1));
+    std::fs::write(
+        &expected,
+        "site,plan\nhttps://r-ok.example/,premium\nhttps://r-wrong.example/,premium\nhttps://r-gone.example/,premium\nhttps://r-missing.example/,premium\n",
+    )
+    .unwrap();
+    let after = reconcile(
+        url,
+        &[
+            "--expected",
+            expected.to_str().unwrap(),
+            &token_arg,
+            "--json",
+        ],
+    );
+    let report: Value = serde_json::from_slice(&after.stdout).unwrap();
+    assert_eq!(after.status.code(), Some(0), "{report}");
+    assert_eq!(report["counts"]["pending"], 1, "{report}"); // r-missing never connected
+}

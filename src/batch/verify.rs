@@ -32,6 +32,19 @@ pub(crate) fn normalise(slug: &str) -> String {
     }
 }
 
+/// The family of a slug: a site holds at most one partner plan per family (`plans`, `backup`,
+/// `scan`, `anti-spam`); an unknown slug is a family of its own.
+pub(crate) fn family(slug: &str) -> String {
+    let slug = normalise(slug);
+    if PLAN_FAMILY.contains(&slug.as_str()) {
+        "plans".into()
+    } else if slug.starts_with("backup-") {
+        "backup".into()
+    } else {
+        slug
+    }
+}
+
 /// The calling partner's live products on a site (pending ones included), from a status reply.
 pub(crate) fn partner_products(status: &Value) -> Vec<(String, bool)> {
     status
@@ -106,6 +119,16 @@ mod tests {
         assert!(same_plan("jetpack_premium", "premium"));
         assert!(same_plan("Jetpack-Backup-Daily", "jetpack-backup-daily"));
         assert!(!same_plan("premium", "professional"));
+    }
+
+    #[test]
+    fn families_group_the_slugs_a_site_holds_one_of() {
+        assert_eq!(family("jetpack_premium"), family("jetpack-complete"));
+        assert_eq!(
+            family("jetpack-backup-daily"),
+            family("jetpack-backup-realtime")
+        );
+        assert_ne!(family("jetpack-scan"), family("jetpack-anti-spam"));
     }
 
     #[test]

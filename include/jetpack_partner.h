@@ -132,6 +132,11 @@ typedef uint32_t jp_code;
 #endif // __cplusplus
 
 /**
+ * A kind of difference between the list and WordPress.com.
+ */
+typedef struct DifferenceKind DifferenceKind;
+
+/**
  * A batch of provisions and cancels (opaque). Made with `jp_batch_new`, filled with
  * `jp_batch_add_provision` / `jp_batch_add_cancel`, run once with `jp_batch_run` or
  * `jp_batch_start` + `jp_batch_next`, released with `jp_batch_free`.
@@ -165,6 +170,8 @@ typedef bool (*jp_batch_fn)(void *user_data, const char *result_json);
  * `user_data` is the pointer given to `jp_set_log_callback`.
  */
 typedef void (*jp_log_fn)(uint32_t level, const char *line, void *user_data);
+
+
 
 #ifdef __cplusplus
 extern "C" {
@@ -899,6 +906,31 @@ jp_code jp_partner_key_new(const jp_client *client,
  * `client` is NULL or a live client; `site` is NULL or NUL-terminated; `out` is NULL or writable.
  */
 jp_code jp_status(const jp_client *client, const char *site, jp_response **out);
+
+/**
+ * Compares the partner's list with WordPress.com and, with `"fix": true`, provisions and cancels to
+ * match (cancels first, then provisions, each a journaled batch).
+ *
+ * `expected_json`: a JSON array of `{"site", "plan", "key"?, "local_user"?}`. `options_json`: NULL
+ * or `{"concurrency": 1-64, "user_token": "...", "fix": bool, "journal": "path", "local_user": "admin"}`;
+ * with `user_token` (the partner's WordPress.com user), the activations report is read too: it adds
+ * the sites the list does not name and tells cancelled plans from missing ones.
+ *
+ * On `JP_OK`, `*out` receives the report, owned by the caller (release it with `jp_string_free`):
+ * `{"differences": [{kind, site, expected_plan, actual_plan, key, fix?, fixed?}], "errors": [{site, error}],
+ * "counts": {sites, matching, unbilled, missing, pending, plan_differs, cancelled, fixed, errors, unresolved}}`.
+ * On failure `*out` is NULL and `jp_last_error_message()` tells why (`JP_INVALID_ARGUMENT` for a bad
+ * list or option, naming it; the report call's error).
+ *
+ * Thread safety: any thread; blocks until every status (and fix) is done.
+ *
+ * # Safety
+ * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+jp_code jp_reconcile(const jp_client *client,
+                     const char *expected_json,
+                     const char *options_json,
+                     char **out);
 
 /**
  * The operation's result code (`JP_OK` on success). NULL gives `JP_INVALID_ARGUMENT`.

@@ -76,3 +76,4 @@ jp_code jp_batch_next(jp_batch *batch, uint32_t wait_ms, char **out);
 bool jp_batch_finished(const jp_batch *batch);
 jp_code jp_batch_run(jp_batch *batch, jp_batch_fn on_result, void *user_data);
 void jp_batch_free(jp_batch *batch);
+jp_code jp_reconcile(const jp_client *client, const char *expected_json, const char *options_json, char **out);

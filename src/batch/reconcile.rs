@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Map, Value};
 
@@ -264,7 +264,7 @@ impl Client {
                 );
             }
         }
-        let statuses = self.statuses(&sites, options.concurrency);
+        let statuses = self.statuses(&sites, options.concurrency)?;
         let mut report = Report {
             sites: sites.len(),
             ..Report::default()
@@ -342,38 +342,63 @@ impl Client {
     }
 
     /// The calling partner's products of each site, in the map's order, `concurrency` at a time.
-    fn statuses(&self, sites: &BTreeMap<String, Site>, concurrency: usize) -> Vec<Products> {
-        let names: Vec<&str> = sites.values().map(|s| s.name.as_str()).collect();
-        let next = Mutex::new(0usize);
-        let results: Mutex<Vec<Option<Products>>> =
-            Mutex::new(names.iter().map(|_| None).collect());
-        std::thread::scope(|scope| {
-            for _ in 0..concurrency.min(names.len()) {
-                scope.spawn(|| loop {
-                    let index = {
-                        let mut next = next.lock().unwrap_or_else(|e| e.into_inner());
-                        let index = *next;
-                        *next += 1;
-                        index
-                    };
-                    let Some(name) = names.get(index) else {
-                        return;
-                    };
-                    let status = match self.status(name) {
-                        Ok(reply) => Ok(partner_products(&reply.body)),
-                        Err(e) if is_unknown_site(&e) => Ok(Vec::new()),
-                        Err(e) => Err(e),
-                    };
-                    results.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(status);
-                });
-            }
+    fn statuses(
+        &self,
+        sites: &BTreeMap<String, Site>,
+        concurrency: usize,
+    ) -> Result<Vec<Products>, Error> {
+        // Threads of their own rather than scoped ones: a scope registers the calling thread's
+        // handle in a thread-local that a C program's main thread never frees.
+        struct Shared {
+            client: Client,
+            names: Vec<String>,
+            next: Mutex<usize>,
+            results: Mutex<Vec<Option<Products>>>,
+        }
+        let names: Vec<String> = sites.values().map(|s| s.name.clone()).collect();
+        let shared = Arc::new(Shared {
+            client: Client::new(self.config().clone())?,
+            results: Mutex::new(names.iter().map(|_| None).collect()),
+            names,
+            next: Mutex::new(0),
         });
-        results
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner())
+        let workers: Vec<_> = (0..concurrency.min(shared.names.len()))
+            .filter_map(|_| {
+                let shared = shared.clone();
+                std::thread::Builder::new()
+                    .name("jp-reconcile".into())
+                    .spawn(move || loop {
+                        let index = {
+                            let mut next = shared.next.lock().unwrap_or_else(|e| e.into_inner());
+                            *next += 1;
+                            *next - 1
+                        };
+                        let Some(name) = shared.names.get(index) else {
+                            return;
+                        };
+                        let status = match shared.client.status(name) {
+                            Ok(reply) => Ok(partner_products(&reply.body)),
+                            Err(e) if is_unknown_site(&e) => Ok(Vec::new()),
+                            Err(e) => Err(e),
+                        };
+                        shared.results.lock().unwrap_or_else(|e| e.into_inner())[index] =
+                            Some(status);
+                    })
+                    .ok()
+            })
+            .collect();
+        if workers.is_empty() && !shared.names.is_empty() {
+            return Err(Error::internal("cannot start a status thread"));
+        }
+        for worker in workers {
+            let _ = worker.join();
+        }
+        let results =
+            std::mem::take(&mut *shared.results.lock().unwrap_or_else(|e| e.into_inner()));
+        Ok(results
             .into_iter()
             .map(|r| r.unwrap_or_else(|| Err(Error::internal("no status"))))
-            .collect()
+            .collect())
     }
 
     /// Cancels what should not run, then provisions what should; attaches each call's result to

@@ -13,6 +13,7 @@ mod client;
 mod log;
 mod macros;
 mod operations;
+mod reconcile;
 mod response;
 mod strings;
 

@@ -130,6 +130,25 @@ static void test_thousand(jp_client *c, const char *journal) {
     CHECK(provisions_ok() == ITEMS, "a re-run sent provisions");
 }
 
+static void test_reconcile(jp_client *c) {
+    const char *list = "[{\"site\": \"https://c-batch-ok-1.example/\", \"plan\": \"premium\"},"
+                       " {\"site\": \"https://c-batch-none.example/\", \"plan\": \"premium\", \"key\": \"o-9\"}]";
+    char *report = (char *)0x1;
+    CHECK(jp_reconcile(NULL, list, NULL, &report) == JP_INVALID_ARGUMENT && report == NULL, "NULL client");
+    CHECK(jp_reconcile(c, "{}", NULL, &report) == JP_INVALID_ARGUMENT, "not a list");
+    CHECK(starts_with(jp_last_error_message(), "expected_json"), "%s", str_or(jp_last_error_message()));
+    CHECK(jp_reconcile(c, list, "{\"colour\": 1}", &report) == JP_INVALID_ARGUMENT, "unknown option");
+    CHECK(jp_reconcile(c, BAD_UTF8, NULL, &report) == JP_INVALID_ARGUMENT, "not UTF-8");
+    CHECK(jp_reconcile(c, list, NULL, NULL) == JP_INVALID_ARGUMENT, "NULL out");
+    CHECK(jp_reconcile(c, list, "{\"concurrency\": 2}", &report) == JP_OK, "%s", str_or(jp_last_error_message()));
+    /* c-batch-ok-1 got premium above (pending: never connected); c-batch-none has nothing. */
+    CHECK(contains(report, "\"missing\":1") && contains(report, "\"pending\":1"), "%s", str_or(report));
+    jp_string_free(report);
+    CHECK(jp_reconcile(c, list, "{\"fix\": true}", &report) == JP_OK, "%s", str_or(jp_last_error_message()));
+    CHECK(contains(report, "\"fixed\":1") && contains(report, "\"unresolved\":0"), "%s", str_or(report));
+    jp_string_free(report);
+}
+
 struct seen {
     int results;
     int not_cancels;
@@ -172,6 +191,7 @@ int main(int argc, char **argv) {
     jp_client *c = new_client();
     test_arguments(c);
     test_thousand(c, argv[2]);
+    test_reconcile(c);
     test_callback(c);
     jp_client_free(c);
     printf("%d passed, %d failed\n", passed, failed);

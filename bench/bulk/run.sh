@@ -6,7 +6,7 @@
 # with k = 16 is not at least 10 times the rate with k = 1.
 #
 #   bash bench/bulk/run.sh            [BULK_N=1000] [BULK_DELAY_MS=20]
-#   bash bench/bulk/run.sh --smoke    100 provisions per run, RESULTS.md left alone
+#   bash bench/bulk/run.sh --smoke    100 provisions per run, RESULTS.md left alone, no ratio asserted
 #
 # Expects `cargo build --release --workspace`; JETPACK_PARTNER_LIB and JETPACK_PARTNER_SANDBOX
 # name other builds. Everything runs on 127.0.0.1 on a port chosen at run time.
@@ -49,8 +49,13 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [ -n "$URL" ] || { cat "$WORK/sandbox.err" >&2; echo "the sandbox did not start" >&2; exit 1; }
-curl -sf -X POST "$URL/__sandbox/faults" -H 'Content-Type: application/json' \
-  -d "{\"endpoint\": \"provision\", \"kind\": \"delay\", \"delay_ms\": $DELAY_MS, \"count\": 0}" >/dev/null
+python3 - "$URL" "$DELAY_MS" <<'PY'
+import json, sys, urllib.request
+rule = {"endpoint": "provision", "kind": "delay", "delay_ms": int(sys.argv[2]), "count": 0}
+req = urllib.request.Request(sys.argv[1] + "/__sandbox/faults", data=json.dumps(rule).encode(),
+                             headers={"Content-Type": "application/json"}, method="POST")
+assert json.loads(urllib.request.urlopen(req, timeout=10).read())["ok"] is True
+PY
 
 RESULTS=$WORK/results.jsonl
 run=0
@@ -96,7 +101,7 @@ for lang in ["c", "php", "python"]:
     cells.append(f"{rate.get((lang, 16, True), 0):.1f}/s")
     ratio = rate.get((lang, 16, False), 0) / max(rate.get((lang, 1, False), 0), 1e-9)
     met = ratio >= 10
-    failed |= not met
+    failed |= not met and not smoke
     cells.append(f"{ratio:.1f}x ({'met' if met else 'MISSED'}: at least 10x)")
     lines.append(f"| {lang} | " + " | ".join(cells) + " |")
 bad = [r for r in rows if r["ok"] != r["n"]]

@@ -132,11 +132,6 @@ typedef uint32_t jp_code;
 #endif // __cplusplus
 
 /**
- * A kind of difference between the list and WordPress.com.
- */
-typedef struct DifferenceKind DifferenceKind;
-
-/**
  * A batch of provisions and cancels (opaque). Made with `jp_batch_new`, filled with
  * `jp_batch_add_provision` / `jp_batch_add_cancel`, run once with `jp_batch_run` or
  * `jp_batch_start` + `jp_batch_next`, released with `jp_batch_free`.
@@ -170,8 +165,6 @@ typedef bool (*jp_batch_fn)(void *user_data, const char *result_json);
  * `user_data` is the pointer given to `jp_set_log_callback`.
  */
 typedef void (*jp_log_fn)(uint32_t level, const char *line, void *user_data);
-
-
 
 #ifdef __cplusplus
 extern "C" {

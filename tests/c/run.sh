@@ -181,9 +181,9 @@ run_c_program fault_matrix "$URL" "$DOOMED_URL" "$DOOMED_PID"
 grep -E '^(fault matrix|bad-input table|IDN):' "$BUILD/fault_matrix.out"
 echo "tests/c/fault_matrix.c ran in $((SECONDS - started)) s"
 
-# The batch ABI: a thousand provisions with faults, the journal, the callback.
+# The batch ABI: a thousand provisions with faults, a child killed mid-batch, the journal, the callback.
 started=$SECONDS
-run_c_program test_batch "$URL" "$BUILD/batch-journal.jsonl"
+run_c_program test_batch "$URL" "$BUILD/batch-journal.jsonl" "$BUILD/batch-kill-journal.jsonl"
 echo "tests/c/test_batch.c ran in $((SECONDS - started)) s"
 
 # 8. The example, as the README runs it.

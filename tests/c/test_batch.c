@@ -2,9 +2,13 @@
  * The batch C ABI against the sandbox: argument checks, a thousand provisions with injected faults
  * polled with jp_batch_next (each site provisioned exactly once, per the sandbox's request log), a
  * re-run through the journal that sends nothing, and jp_batch_run's callback stopping a batch.
- * Run under valgrind by tests/c/run.sh: no errors, no leaks.
+ * A child process killed with SIGKILL in the middle of a journaled batch, then the batch run
+ * again. Run under valgrind by tests/c/run.sh: no errors, no leaks.
  */
 #define _POSIX_C_SOURCE 200809L
+
+#include <signal.h>
+#include <sys/wait.h>
 
 #include "harness.h"
 
@@ -77,6 +81,95 @@ static void add_items(jp_batch *b) {
                                             i % 10 == 0 ? "{\"partner_tracking_id\": \"c-batch\"}" : NULL);
         if (rc != JP_OK) CHECK(rc == JP_OK, "add %d", i);
     }
+}
+
+/* Successful provisions of the sites whose URL contains `needle`. */
+static int provisions_ok_of(const char *needle) {
+    char *log = control("GET", "/__sandbox/requests?endpoint=provision", NULL);
+    int n = 0;
+    for (const char *p = log; p && (p = strstr(p, "{\"seq\"")) != NULL; p++) {
+        const char *end = strchr(p, '}');
+        const char *site = strstr(p, needle), *ok = strstr(p, "\"status\":200");
+        if (end && site && site < end && ok && ok < end) n++;
+    }
+    free(log);
+    return n;
+}
+
+static void add_kill_items(jp_batch *b) {
+    char key[32], site[64];
+    for (int i = 0; i < ITEMS; i++) {
+        snprintf(key, sizeof key, "k-order-%d", i);
+        snprintf(site, sizeof site, "https://c-kill-%s-%d.example/", i % 40 == 9 ? "lost" : "ok", i);
+        jp_batch_add_provision(b, key, "admin", site, "premium", NULL);
+    }
+}
+
+/*
+ * A child process runs a journaled batch and is killed with SIGKILL once 250 results are in;
+ * this process then runs the same items with the same journal: every site ends provisioned
+ * exactly once. Runs first, before this process starts any library thread.
+ */
+static void test_killed_run(const char *journal) {
+    fault("{\"endpoint\": \"provision\", \"site\": \"c-kill\", \"kind\": \"delay\", \"delay_ms\": 20, \"count\": 0}");
+    fault("{\"endpoint\": \"provision\", \"site\": \"c-kill-lost\", \"kind\": \"reset\", \"count\": 0}");
+    int fds[2];
+    CHECK(pipe(fds) == 0, "pipe");
+    pid_t child = fork();
+    if (child == 0) {
+        close(fds[0]);
+        jp_client *c = new_client();
+        jp_client_set_timeout_ms(c, 2000);
+        jp_batch *b = NULL;
+        jp_batch_new(c, &b);
+        jp_batch_set_concurrency(b, 16);
+        jp_batch_set_journal(b, journal);
+        add_kill_items(b);
+        jp_batch_start(b);
+        char *r = NULL;
+        while (jp_batch_next(b, JP_BATCH_WAIT_FOREVER, &r) == JP_OK && r != NULL) {
+            jp_string_free(r);
+            if (write(fds[1], "r", 1) != 1) break;
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    int seen = 0;
+    char byte;
+    while (seen < 250 && read(fds[0], &byte, 1) == 1) seen++;
+    CHECK(seen == 250, "the child ended after %d results", seen);
+    kill(child, SIGKILL);
+    int status = 0;
+    waitpid(child, &status, 0);
+    close(fds[0]);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "killed");
+    CHECK(provisions_ok_of("c-kill") < ITEMS, "the kill came too late");
+
+    jp_client *c = new_client();
+    jp_client_set_timeout_ms(c, 2000);
+    jp_batch *b = NULL;
+    CHECK(jp_batch_new(c, &b) == JP_OK, "new");
+    jp_batch_set_concurrency(b, 16);
+    CHECK(jp_batch_set_journal(b, journal) == JP_OK, "journal");
+    add_kill_items(b);
+    CHECK(jp_batch_start(b) == JP_OK, "start: %s", str_or(jp_last_error_message()));
+    int already = 0, good = 0, results = 0;
+    char *r = NULL;
+    while (jp_batch_next(b, JP_BATCH_WAIT_FOREVER, &r) == JP_OK && r != NULL) {
+        results++;
+        if (contains(r, "\"outcome\":\"already_done\"")) already++;
+        if (contains(r, "\"outcome\":\"done\"") || contains(r, "\"outcome\":\"confirmed\"") ||
+            contains(r, "\"outcome\":\"already_done\""))
+            good++;
+        jp_string_free(r);
+    }
+    jp_batch_free(b);
+    jp_client_free(c);
+    CHECK(results == ITEMS && good == ITEMS, "%d results, %d in place", results, good);
+    CHECK(already >= 250, "%d already done", already);
+    CHECK(provisions_ok_of("c-kill") == ITEMS, "%d successful provisions for %d sites", provisions_ok_of("c-kill"),
+          ITEMS);
+    clear_faults();
 }
 
 static void test_thousand(jp_client *c, const char *journal) {
@@ -180,14 +273,16 @@ static void test_callback(jp_client *c) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s SANDBOX_URL JOURNAL_PATH\n", argv[0]);
+    if (argc != 4) {
+        fprintf(stderr, "usage: %s SANDBOX_URL JOURNAL_PATH KILL_JOURNAL_PATH\n", argv[0]);
         return 2;
     }
     sandbox_url = argv[1];
     const char *colon = strrchr(sandbox_url, ':');
     sandbox_port = colon ? atoi(colon + 1) : 0;
     remove(argv[2]);
+    remove(argv[3]);
+    test_killed_run(argv[3]);
     jp_client *c = new_client();
     test_arguments(c);
     test_thousand(c, argv[2]);

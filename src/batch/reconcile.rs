@@ -32,7 +32,7 @@ pub struct ExpectedPlan {
 }
 
 /// How a reconciliation runs.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ReconcileOptions {
     /// Status calls (and fixes) in flight, 1 to 64.
     pub concurrency: usize,
@@ -45,6 +45,22 @@ pub struct ReconcileOptions {
     pub journal: Option<PathBuf>,
     /// The WordPress user of fixes whose line names none.
     pub local_user: String,
+}
+
+impl std::fmt::Debug for ReconcileOptions {
+    // The user token is a credential: only whether there is one is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReconcileOptions")
+            .field("concurrency", &self.concurrency)
+            .field(
+                "user_token",
+                &self.user_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("fix", &self.fix)
+            .field("journal", &self.journal)
+            .field("local_user", &self.local_user)
+            .finish()
+    }
 }
 
 impl Default for ReconcileOptions {
@@ -502,5 +518,21 @@ fn compare(site: &Site, products: &[(String, bool)], cancelled: bool, report: &m
                 local_user: None,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_user_token() {
+        let options = ReconcileOptions {
+            user_token: Some("user-token-7f3a9c".into()),
+            ..ReconcileOptions::default()
+        };
+        let text = format!("{options:?}");
+        assert!(!text.contains("user-token-7f3a9c"), "{text}");
+        assert!(text.contains("[redacted]"), "{text}");
     }
 }

@@ -352,3 +352,33 @@ fn cancels_run_through_the_same_machinery() {
         assert_eq!(status.body["products"], json!([]), "site {i}");
     }
 }
+
+#[test]
+fn backup_passwords_stay_out_of_the_journal_and_debug_output() {
+    let sandbox = start();
+    let url = sandbox.url();
+    let client = common::client(url);
+    let journal = temp_journal("secrets");
+    let options = json!({"ssh_user": "backup", "ssh_pass": "pw-9c2e7d41", "ssh_host": "h.example"})
+        .as_object()
+        .unwrap()
+        .clone();
+    let item = BatchItem::provision(
+        Some("s-1"),
+        "admin",
+        "https://secret.example/",
+        Some("premium"),
+        options,
+    );
+    assert!(!format!("{item:?}").contains("pw-9c2e7d41"));
+    let options = BatchOptions {
+        concurrency: 1,
+        journal: Some(journal.clone()),
+    };
+    let results: Vec<_> = client.run_batch(vec![item], &options).unwrap().collect();
+    assert_eq!(results[0].outcome, Outcome::Done, "{:?}", results[0]);
+    assert_eq!(results[0].reply.as_ref().unwrap()["ssh_set"], true);
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(text.contains("\"key\":\"s-1\""), "{text}");
+    assert!(!text.contains("pw-9c2e7d41"), "{text}");
+}

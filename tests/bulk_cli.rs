@@ -284,10 +284,15 @@ fn cancels_from_csv_and_usage_errors() {
     )
     .output()
     .unwrap();
-    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(bad.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&bad.stdout).contains("concurrency"));
     let bad = bulk(url, &["refund", "--input", "x.csv"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&bad.stdout).contains("action: expected provision or cancel"));
+    let usage = bulk(url, &["provision", "--colour", "red"])
+        .output()
+        .unwrap();
+    assert_eq!(usage.status.code(), Some(2));
     let missing = bulk(url, &["provision", "--input", "/nonexistent/in.csv"])
         .output()
         .unwrap();

@@ -476,3 +476,28 @@ fn may_have_been_processed(e: &Error) -> bool {
             | ErrorKind::Internal
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_server_that_says_it_did_nothing_pushes_back() {
+        let pause = Duration::from_secs(2);
+        assert!(is_push_back(&Error::api("rate_limited", "slow", 429)));
+        assert!(is_push_back(
+            &Error::api("busy", "later", 503).with_retry_after(pause)
+        ));
+        assert!(!is_push_back(&Error::api("busy", "later", 503)));
+        assert!(!is_push_back(&Error::api("invalid_plan", "no", 400)));
+        let unknown = Error::new(ErrorKind::OutcomeUnknown, "reset").with_http_status(503);
+        assert!(!is_push_back(&unknown));
+        assert!(may_have_been_processed(&unknown));
+        assert!(never_sent(&Error::new(ErrorKind::Transport, "refused")));
+        assert!(!may_have_been_processed(&Error::api(
+            "invalid_plan",
+            "no",
+            400
+        )));
+    }
+}

@@ -23,7 +23,15 @@ const EXIT_OK: u8 = 0;
 /// Some item failed or has an unknown outcome, or a row was rejected (reconcile: differences).
 const EXIT_INCOMPLETE: u8 = 1;
 /// Nothing was sent: unreadable input or journal, --strict with bad rows, bad settings.
-const EXIT_NOT_STARTED: u8 = 3;
+pub const EXIT_NOT_STARTED: u8 = 3;
+
+/// Whether `command` is one of the many-call commands, whose own exit statuses apply.
+pub fn runs_many(command: crate::args::Command) -> bool {
+    matches!(
+        command,
+        crate::args::Command::Bulk | crate::args::Command::Reconcile
+    )
+}
 
 pub const HELP: &str = "\
 jetpack-partner bulk: run many provisions or cancels from a file.

@@ -48,7 +48,11 @@ fn main() -> ExitCode {
             match args::resolve(&raw, |name| std::env::var(name).ok()) {
                 Err(e) => print(
                     &output::failure("invalid_argument", &e.0, None, None),
-                    ExitCode::from(EXIT_FAILURE),
+                    ExitCode::from(if bulk::runs_many(raw.command) {
+                        bulk::EXIT_NOT_STARTED
+                    } else {
+                        EXIT_FAILURE
+                    }),
                 ),
                 Ok(plan) => {
                     // Masked in failure messages (defence in depth: the library never puts them there).

@@ -21,11 +21,11 @@ pub fn run(client: &Client, call: BulkCall, secrets: &[String]) -> ExitCode {
         table,
     } = call.action
     else {
-        return ExitCode::from(3);
+        return ExitCode::from(crate::bulk::EXIT_NOT_STARTED);
     };
     let not_started = |code: &str, message: &str| {
         print_line(&output::failure_masked(code, message, None, secrets));
-        ExitCode::from(3)
+        ExitCode::from(crate::bulk::EXIT_NOT_STARTED)
     };
     let input = match bulk_input::read(&call.input, FIELDS) {
         Ok(rows) => rows,

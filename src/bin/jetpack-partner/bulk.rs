@@ -374,7 +374,7 @@ pub fn run_items(
         if let Some(bar) = &bar {
             bar.set_position(summary.total() as u64);
             bar.set_message(format!(
-                "failed {}  in flight {}",
+                "{} failed, {} in flight",
                 summary.failed + summary.unknown,
                 run.in_flight()
             ));
@@ -394,10 +394,9 @@ fn progress_bar(total: u64) -> Option<ProgressBar> {
         return None;
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template(
-        "{bar:30} {pos}/{len} done  {msg}  {per_sec}  {elapsed_precise} elapsed, {eta} left",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style =
+        ProgressStyle::with_template("{bar:20} {pos}/{len} done, {msg}, {per_sec}, {eta} left")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar.enable_steady_tick(Duration::from_millis(200));
     Some(bar)

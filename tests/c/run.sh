@@ -3,7 +3,8 @@
 #   - the committed header is what cbindgen 0.29.4 generates (no drift);
 #   - the .so exports exactly the header's functions, has its SONAME and is linked -z nodelete;
 #   - tests/c/test_jetpack_partner.c (every exported function and error path), tests/c/fault_matrix.c
-#     (the fault matrix and the bad-input table of issue 5) and examples/c/provision.c build with -Werror
+#     (the fault matrix and the bad-input table of issue 5), tests/c/test_batch.c (jp_batch and
+#     jp_reconcile: 1,000 provisions with faults, a child killed mid-batch) and examples/c/provision.c build with -Werror
 #     against the header, and run against a fresh sandbox under valgrind with zero errors and zero leaks.
 # Assumes `cargo build --release --workspace` was run. Prints "N passed, M failed" last; exits 1 on any
 # failure. Env: JETPACK_PARTNER_LIB, JETPACK_PARTNER_SANDBOX, CC, CBINDGEN, VALGRIND=0 (run without).

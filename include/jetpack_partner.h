@@ -56,6 +56,21 @@
 #define JP_LOG_DEBUG 3
 
 /**
+ * Calls in flight of a new batch.
+ */
+#define JP_BATCH_DEFAULT_CONCURRENCY 8
+
+/**
+ * The most calls in flight `jp_batch_set_concurrency` accepts.
+ */
+#define JP_BATCH_MAX_CONCURRENCY 64
+
+/**
+ * `wait_ms` of `jp_batch_next` that waits as long as it takes.
+ */
+#define JP_BATCH_WAIT_FOREVER UINT32_MAX
+
+/**
  * Result of a call. The numbers never change and are never reused; new ones may be added at the end.
  */
 enum jp_code
@@ -117,6 +132,13 @@ typedef uint32_t jp_code;
 #endif // __cplusplus
 
 /**
+ * A batch of provisions and cancels (opaque). Made with `jp_batch_new`, filled with
+ * `jp_batch_add_provision` / `jp_batch_add_cancel`, run once with `jp_batch_run` or
+ * `jp_batch_start` + `jp_batch_next`, released with `jp_batch_free`.
+ */
+typedef struct jp_batch jp_batch;
+
+/**
  * A partner API client (opaque). Create it with `jp_client_new`, change its settings before sharing
  * it, then use it from any number of threads at once; release it with `jp_client_free`.
  */
@@ -127,6 +149,15 @@ typedef struct jp_client jp_client;
  * HTTP status, attempts. Immutable once returned; release it with `jp_response_free`.
  */
 typedef struct jp_response jp_response;
+
+/**
+ * Called by `jp_batch_run` for each result, on the thread that called `jp_batch_run`.
+ * `result_json` is borrowed for the duration of the call (copy it to keep it):
+ * `{"index", "key", "operation", "site", "outcome", "reply"?, "error"?: {code, message, http_status}}`,
+ * `outcome` one of `done`, `confirmed`, `already_done`, `failed`, `unknown`. Return true to go on,
+ * false to stop the batch (calls in flight finish; no new item starts).
+ */
+typedef bool (*jp_batch_fn)(void *user_data, const char *result_json);
 
 /**
  * Receives one diagnostic line: `level` is `JP_LOG_ERROR`, `JP_LOG_INFO` or `JP_LOG_DEBUG`; `line` is
@@ -497,6 +528,145 @@ jp_code jp_site_connection(const jp_client *client,
                            jp_response **out);
 
 /**
+ * Makes an empty batch that uses `client`'s settings, partner token and connections (the client
+ * may be freed afterwards). Concurrency 8, no journal.
+ *
+ * On `JP_OK`, `*out` receives the batch; release it with `jp_batch_free`. On failure `*out` is NULL
+ * (when `out` is not NULL) and `jp_last_error_message()` tells why.
+ *
+ * Thread safety: any thread. A batch is used by one thread at a time.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `out` is NULL or writable.
+ */
+jp_code jp_batch_new(const jp_client *client, jp_batch **out);
+
+/**
+ * Sets the calls in flight at most, 1 to `JP_BATCH_MAX_CONCURRENCY` (64); fewer while the server
+ * answers 429, or 503 with `Retry-After`. Before the batch starts.
+ *
+ * Returns `JP_OK`, or `JP_INVALID_ARGUMENT` (`jp_last_error_message()` tells why).
+ * Thread safety: the batch's thread only.
+ *
+ * # Safety
+ * `batch` is NULL or a live batch.
+ */
+jp_code jp_batch_set_concurrency(jp_batch *batch, uint32_t concurrency);
+
+/**
+ * Sets the journal file (JSON lines; NULL: none). Each item's start is synced to it before the item
+ * is sent and its outcome before the result is handed over. Running the same items again with the
+ * same journal after a crash or a failure skips the items done (`already_done`), and an item sent
+ * without a recorded outcome is checked with the site's status first: in place, it is `confirmed`
+ * and not sent again. One run at a time per journal file. Before the batch starts.
+ *
+ * Returns `JP_OK` or `JP_INVALID_ARGUMENT`. Thread safety: the batch's thread only.
+ *
+ * # Safety
+ * `batch` is NULL or a live batch; `path` is NULL or NUL-terminated.
+ */
+jp_code jp_batch_set_journal(jp_batch *batch, const char *path);
+
+/**
+ * Adds a provision: as `jp_provision` (`local_user`, `siteurl`, `plan` or NULL, `options_json` or
+ * NULL), named by `key` (an order ID...; NULL: `"provision <siteurl> <plan>"`). Keys are unique in
+ * a batch. The item is checked when the batch starts: an invalid one, or a repeated key, is a
+ * `failed` result with `invalid_argument` and never reaches the network. Before the batch starts.
+ *
+ * Returns `JP_OK`, or `JP_INVALID_ARGUMENT` for a NULL or non-UTF-8 string, options that are not a
+ * JSON object, or a batch already started. Thread safety: the batch's thread only.
+ *
+ * # Safety
+ * `batch` is NULL or a live batch; each string is NULL or NUL-terminated.
+ */
+jp_code jp_batch_add_provision(jp_batch *batch,
+                               const char *key,
+                               const char *local_user,
+                               const char *siteurl,
+                               const char *plan,
+                               const char *options_json);
+
+/**
+ * Adds a cancel of the partner plan of `site` (site URL, `::` identifier or blog ID); `plan` (NULL:
+ * the site's plan) for stand-alone products; `options_json` NULL or `{"cancel_all": true}`; `key`
+ * as for `jp_batch_add_provision` (NULL: `"cancel <site> <plan>"`). Before the batch starts.
+ *
+ * Returns `JP_OK` or `JP_INVALID_ARGUMENT`. Thread safety: the batch's thread only.
+ *
+ * # Safety
+ * `batch` is NULL or a live batch; each string is NULL or NUL-terminated.
+ */
+jp_code jp_batch_add_cancel(jp_batch *batch,
+                            const char *key,
+                            const char *site,
+                            const char *plan,
+                            const char *options_json);
+
+/**
+ * Starts the batch in the background (its own threads) and returns at once; collect the results
+ * with `jp_batch_next`. A batch starts once.
+ *
+ * Returns `JP_OK`, or `JP_INVALID_ARGUMENT` (already started, an unreadable or damaged journal)
+ * with `jp_last_error_message()` telling why. Thread safety: the batch's thread only.
+ *
+ * # Safety
+ * `batch` is NULL or a live batch.
+ */
+jp_code jp_batch_start(jp_batch *batch);
+
+/**
+ * The next result of a started batch, in completion order, waiting up to `wait_ms` milliseconds
+ * for one (0: do not wait; `JP_BATCH_WAIT_FOREVER`: as long as it takes).
+ *
+ * On `JP_OK`, `*out` receives the result's JSON (as for `jp_batch_fn`), owned by the caller:
+ * release it with `jp_string_free`; or NULL when no result came within `wait_ms` or every result
+ * has been handed out (`jp_batch_finished` tells which). Returns `JP_INVALID_ARGUMENT` when the
+ * batch was not started or an argument is NULL.
+ *
+ * Thread safety: the batch's thread only. Blocks up to `wait_ms`.
+ *
+ * # Safety
+ * `batch` is NULL or a live batch; `out` is NULL or writable.
+ */
+jp_code jp_batch_next(jp_batch *batch, uint32_t wait_ms, char **out);
+
+/**
+ * Whether a started batch has handed out every result (false before it starts).
+ *
+ * Thread safety: the batch's thread only.
+ *
+ * # Safety
+ * `batch` is NULL or a live batch.
+ */
+bool jp_batch_finished(const jp_batch *batch);
+
+/**
+ * Runs the batch to the end, calling `on_result(user_data, result_json)` on this thread for each
+ * result as it lands; returns once every result was handed to it or it returned false (then no
+ * new item starts and the calls in flight finish first). A batch runs once.
+ *
+ * Returns `JP_OK`, or `JP_INVALID_ARGUMENT` (NULL callback, already started, an unreadable or
+ * damaged journal). Item failures are results, not return codes.
+ *
+ * Thread safety: the batch's thread only; blocks until the batch ends.
+ *
+ * # Safety
+ * `batch` is NULL or a live batch; `on_result` is NULL or a function safe to call with `user_data`.
+ */
+jp_code jp_batch_run(jp_batch *batch, jp_batch_fn on_result, void *user_data);
+
+/**
+ * Stops the batch if it runs (no new item starts; waits for the calls in flight, which are
+ * journaled) and releases it. NULL is a no-op.
+ *
+ * Thread safety: the batch's thread only. Blocks until the calls in flight end.
+ *
+ * # Safety
+ * `batch` is NULL or a batch from `jp_batch_new` not freed before.
+ */
+void jp_batch_free(jp_batch *batch);
+
+/**
  * Creates a client for the partner credentials `partner_id` / `partner_secret`, with the default
  * settings: API base `https://public-api.wordpress.com`, 60 s overall and 10 s connect time limits,
  * 3 attempts, 1 MiB reply limit, no proxy, the system's CA store. No connection is made and no
@@ -774,6 +944,31 @@ jp_code jp_partner_key_new(const jp_client *client,
  * `client` is NULL or a live client; `site` is NULL or NUL-terminated; `out` is NULL or writable.
  */
 jp_code jp_status(const jp_client *client, const char *site, jp_response **out);
+
+/**
+ * Compares the partner's list with WordPress.com and, with `"fix": true`, provisions and cancels to
+ * match (cancels first, then provisions, each a journaled batch).
+ *
+ * `expected_json`: a JSON array of `{"site", "plan", "key"?, "local_user"?}`. `options_json`: NULL
+ * or `{"concurrency": 1-64, "user_token": "...", "fix": bool, "journal": "path", "local_user": "admin"}`;
+ * with `user_token` (the partner's WordPress.com user), the activations report is read too: it adds
+ * the sites the list does not name and tells cancelled plans from missing ones.
+ *
+ * On `JP_OK`, `*out` receives the report, owned by the caller (release it with `jp_string_free`):
+ * `{"differences": [{kind, site, expected_plan, actual_plan, key, fix?, fixed?}], "errors": [{site, error}],
+ * "counts": {sites, matching, unbilled, missing, pending, plan_differs, cancelled, fixed, errors, unresolved}}`.
+ * On failure `*out` is NULL and `jp_last_error_message()` tells why (`JP_INVALID_ARGUMENT` for a bad
+ * list or option, naming it; the report call's error).
+ *
+ * Thread safety: any thread; blocks until every status (and fix) is done.
+ *
+ * # Safety
+ * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+jp_code jp_reconcile(const jp_client *client,
+                     const char *expected_json,
+                     const char *options_json,
+                     char **out);
 
 /**
  * The operation's result code (`JP_OK` on success). NULL gives `JP_INVALID_ARGUMENT`.

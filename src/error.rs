@@ -2,6 +2,7 @@
 //! reply was read, and how many HTTP attempts were made.
 
 use std::fmt;
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -77,6 +78,7 @@ struct Inner {
     http_status: Option<u16>,
     attempts: u32,
     body: Option<Value>,
+    retry_after: Option<Duration>,
 }
 
 impl Error {
@@ -88,6 +90,7 @@ impl Error {
             http_status: None,
             attempts: 0,
             body: None,
+            retry_after: None,
         }))
     }
 
@@ -109,6 +112,7 @@ impl Error {
             http_status: Some(http_status),
             attempts: 0,
             body: None,
+            retry_after: None,
         }))
     }
 
@@ -125,6 +129,7 @@ impl Error {
             http_status: None,
             attempts: 0,
             body: None,
+            retry_after: None,
         }))
     }
 
@@ -139,6 +144,11 @@ impl Error {
 
     pub(crate) fn with_body(mut self, body: Option<Value>) -> Self {
         self.0.body = body;
+        self
+    }
+
+    pub(crate) fn with_retry_after(mut self, pause: Duration) -> Self {
+        self.0.retry_after = Some(pause);
         self
     }
 
@@ -179,6 +189,11 @@ impl Error {
         self.0.attempts
     }
 
+    /// The pause the server asked for with `Retry-After` on a 429 or 503 reply, if it gave one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.0.retry_after
+    }
+
     /// The server's error reply when it was JSON.
     pub fn body(&self) -> Option<&Value> {
         self.0.body.as_ref()
@@ -204,6 +219,7 @@ impl fmt::Debug for Error {
             .field("http_status", &self.0.http_status)
             .field("attempts", &self.0.attempts)
             .field("body", &self.0.body)
+            .field("retry_after", &self.0.retry_after)
             .finish()
     }
 }

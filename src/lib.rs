@@ -20,6 +20,7 @@
 
 #![deny(unsafe_code)]
 
+pub mod batch;
 mod client;
 mod config;
 mod error;

@@ -182,6 +182,13 @@ fn is_json(body: &[u8]) -> bool {
 }
 
 pub(crate) fn interpret(reply: &HttpReply, idempotence: Idempotence) -> Result<Value, Error> {
+    interpret_status(reply, idempotence).map_err(|e| match reply.retry_after {
+        Some(pause) if matches!(reply.status, 429 | 503) => e.with_retry_after(pause),
+        _ => e,
+    })
+}
+
+fn interpret_status(reply: &HttpReply, idempotence: Idempotence) -> Result<Value, Error> {
     let status = reply.status;
     let json = parse_json(&reply.body);
     let hint = |message: String| match idempotence {

@@ -7,6 +7,8 @@
 typedef uint32_t jp_code;
 typedef struct jp_client jp_client;
 typedef struct jp_response jp_response;
+typedef struct jp_batch jp_batch;
+typedef bool (*jp_batch_fn)(void *user_data, const char *result_json);
 typedef void (*jp_log_fn)(uint32_t level, const char *line, void *user_data);
 
 const char *jp_version(void);
@@ -66,3 +68,15 @@ void jp_response_free(jp_response *r);
 
 void jp_string_free(char *s);
 jp_code jp_site_identifier(const char *site, char **out);
+
+jp_code jp_batch_new(const jp_client *client, jp_batch **out);
+jp_code jp_batch_set_concurrency(jp_batch *batch, uint32_t concurrency);
+jp_code jp_batch_set_journal(jp_batch *batch, const char *path);
+jp_code jp_batch_add_provision(jp_batch *batch, const char *key, const char *local_user, const char *siteurl, const char *plan, const char *options_json);
+jp_code jp_batch_add_cancel(jp_batch *batch, const char *key, const char *site, const char *plan, const char *options_json);
+jp_code jp_batch_start(jp_batch *batch);
+jp_code jp_batch_next(jp_batch *batch, uint32_t wait_ms, char **out);
+bool jp_batch_finished(const jp_batch *batch);
+jp_code jp_batch_run(jp_batch *batch, jp_batch_fn on_result, void *user_data);
+void jp_batch_free(jp_batch *batch);
+jp_code jp_reconcile(const jp_client *client, const char *expected_json, const char *options_json, char **out);

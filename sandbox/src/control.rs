@@ -49,6 +49,14 @@ pub fn handle(shared: &Shared, req: &Request, segs: &[&str]) -> Response {
             shared.stats.reset();
             ok()
         }
+        ("GET", ["requests"]) => {
+            let query = crate::params::Params::parse_urlencoded(req.query.as_bytes());
+            Reply::ok(shared.request_log.to_json(query.get("endpoint")))
+        }
+        ("DELETE", ["requests"]) => {
+            shared.request_log.clear();
+            ok()
+        }
         ("GET", ["faults"]) => Reply::ok(json!({"faults": shared.faults.list()})),
         ("POST", ["faults"]) => match body_json(req) {
             Err(r) => r,

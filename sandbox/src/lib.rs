@@ -21,6 +21,7 @@ mod links;
 mod params;
 mod plans;
 mod reply;
+mod request_log;
 mod router;
 mod server;
 mod sites;
@@ -118,6 +119,8 @@ pub(crate) struct Shared {
     pub store: store::Store,
     pub stats: stats::Stats,
     pub faults: faults::Faults,
+    /// Processed provision and cancel calls (`GET /__sandbox/requests`).
+    pub request_log: request_log::RequestLog,
     pub shutdown: AtomicBool,
     pub base_url: String,
     /// `--public-url`: the base of links handed out, whatever the request's `Host`.
@@ -191,6 +194,7 @@ impl Sandbox {
             store,
             stats: stats::Stats::default(),
             faults: faults::Faults::default(),
+            request_log: request_log::RequestLog::default(),
             shutdown: AtomicBool::new(false),
             base_url: url.clone(),
             public_url,

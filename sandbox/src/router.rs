@@ -116,7 +116,15 @@ pub fn dispatch(shared: &Shared, req: &Request) -> Outcome {
         }
     }
 
+    let hints = ctx.site_hints(&route);
     let mut reply = api::handle(&ctx, route);
+    if matches!(endpoint, Endpoint::Provision | Endpoint::Cancel) {
+        let site = hints.first().map(String::as_str).unwrap_or("");
+        let plan = ctx.params.get("plan");
+        shared
+            .request_log
+            .record(endpoint.name(), site, plan, reply.status);
+    }
     if endpoint == Endpoint::Licensing {
         reply = reply.with_header("X-Jetpack-Request-Id", &ids::random_hex(32));
     }

@@ -329,3 +329,65 @@ fn keep_alive_survives_a_slow_fault_on_another_connection() {
     slow.read_to_end(&mut buf).unwrap();
     assert!(String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 200"));
 }
+
+#[test]
+fn the_request_log_lists_processed_provisions_and_cancels_only() {
+    let sb = start();
+    let u = sb.url();
+    let t = token(u);
+    // Stopped before processing: not in the log.
+    fault(
+        u,
+        json!({"endpoint": "provision", "kind": "status", "status": 429}),
+    );
+    assert_eq!(
+        provision(u, &t, "https://log-a.example/", Some("premium")).status,
+        429
+    );
+    // Processed, reply cut: in the log.
+    fault(
+        u,
+        json!({"endpoint": "provision", "site": "log-b", "kind": "truncated_json"}),
+    );
+    provision(u, &t, "https://log-b.example/", Some("premium"));
+    assert_eq!(
+        provision(u, &t, "https://log-a.example/", Some("premium")).status,
+        200
+    );
+    assert_eq!(
+        provision(u, &t, "https://log-c.example/", Some("nope")).status,
+        400
+    );
+    cancel(u, &t, "log-a.example", &[]);
+    let log = get(u, "/__sandbox/requests?endpoint=provision", None).json();
+    let seen: Vec<(String, u64)> = log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["site"].as_str().unwrap().to_string(),
+                r["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("https://log-b.example/".to_string(), 200),
+            ("https://log-a.example/".to_string(), 200),
+            ("https://log-c.example/".to_string(), 400),
+        ]
+    );
+    assert_eq!(log["requests"][0]["plan"], "premium");
+    let all = get(u, "/__sandbox/requests", None).json();
+    assert_eq!(all["requests"].as_array().unwrap().len(), 4);
+    assert_eq!(all["requests"][3]["endpoint"], "cancel");
+    assert_eq!(all["requests"][3]["site"], "log-a.example");
+    let cleared = send_json(u, "DELETE", "/__sandbox/requests", None, &json!({}));
+    assert_eq!(cleared.status, 200);
+    assert_eq!(
+        get(u, "/__sandbox/requests", None).json()["requests"],
+        json!([])
+    );
+}

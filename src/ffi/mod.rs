@@ -8,14 +8,18 @@
 
 mod api;
 mod args;
+mod batch;
 mod client;
 mod log;
 mod macros;
 mod operations;
+mod reconcile;
 mod response;
 mod strings;
 
 use std::ffi::c_char;
+
+pub use batch::{JP_BATCH_DEFAULT_CONCURRENCY, JP_BATCH_MAX_CONCURRENCY, JP_BATCH_WAIT_FOREVER};
 
 use crate::error::ErrorKind;
 

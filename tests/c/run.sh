@@ -3,7 +3,8 @@
 #   - the committed header is what cbindgen 0.29.4 generates (no drift);
 #   - the .so exports exactly the header's functions, has its SONAME and is linked -z nodelete;
 #   - tests/c/test_jetpack_partner.c (every exported function and error path), tests/c/fault_matrix.c
-#     (the fault matrix and the bad-input table of issue 5) and examples/c/provision.c build with -Werror
+#     (the fault matrix and the bad-input table of issue 5), tests/c/test_batch.c (jp_batch and
+#     jp_reconcile: 1,000 provisions with faults, a child killed mid-batch) and examples/c/provision.c build with -Werror
 #     against the header, and run against a fresh sandbox under valgrind with zero errors and zero leaks.
 # Assumes `cargo build --release --workspace` was run. Prints "N passed, M failed" last; exits 1 on any
 # failure. Env: JETPACK_PARTNER_LIB, JETPACK_PARTNER_SANDBOX, CC, CBINDGEN, VALGRIND=0 (run without).
@@ -91,6 +92,12 @@ else
     fail "tests/c/fault_matrix.c does not build"
     finish
 fi
+if $CC $CFLAGS -o "$BUILD/test_batch" tests/c/test_batch.c $LDFLAGS; then
+    pass "tests/c/test_batch.c builds with -Werror"
+else
+    fail "tests/c/test_batch.c does not build"
+    finish
+fi
 if $CC $CFLAGS -o "$BUILD/provision" examples/c/provision.c $LDFLAGS; then
     pass "examples/c/provision.c builds with -Werror"
 else
@@ -174,6 +181,11 @@ started=$SECONDS
 run_c_program fault_matrix "$URL" "$DOOMED_URL" "$DOOMED_PID"
 grep -E '^(fault matrix|bad-input table|IDN):' "$BUILD/fault_matrix.out"
 echo "tests/c/fault_matrix.c ran in $((SECONDS - started)) s"
+
+# The batch ABI: a thousand provisions with faults, a child killed mid-batch, the journal, the callback.
+started=$SECONDS
+run_c_program test_batch "$URL" "$BUILD/batch-journal.jsonl" "$BUILD/batch-kill-journal.jsonl"
+echo "tests/c/test_batch.c ran in $((SECONDS - started)) s"
 
 # 8. The example, as the README runs it.
 out=$(JETPACK_PARTNER_ID=12345 JETPACK_PARTNER_SECRET=sandbox-demo-secret JETPACK_PARTNER_API_BASE="$URL" \

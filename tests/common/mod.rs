@@ -134,3 +134,25 @@ impl SendJsonText for ureq::RequestBuilder<ureq::typestate::WithBody> {
             .expect("control request")
     }
 }
+
+/// The provision or cancel calls the sandbox processed, oldest first: `(site, plan, HTTP status)`.
+pub fn processed(url: &str, endpoint: &str) -> Vec<(String, Option<String>, u16)> {
+    let log = read(
+        agent()
+            .get(format!("{url}/__sandbox/requests?endpoint={endpoint}"))
+            .call()
+            .unwrap(),
+    );
+    log["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .map(|r| {
+            (
+                r["site"].as_str().unwrap_or_default().to_string(),
+                r["plan"].as_str().map(str::to_string),
+                r["status"].as_u64().unwrap_or(0) as u16,
+            )
+        })
+        .collect()
+}

@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace JetpackPartner;
 
 use JetpackPartner\Internal\Backend;
+use JetpackPartner\Internal\Batch;
 use JetpackPartner\Internal\CliBackend;
 use JetpackPartner\Internal\Errors;
 use JetpackPartner\Internal\FfiBackend;
@@ -586,6 +587,58 @@ final class Client
     }
 
     /** @return array<string, mixed> */
+    /**
+     * Provisions many sites, several calls in flight; yields one result per item as it lands
+     * (completion order): ['index' => position in $items, 'key', 'operation', 'site',
+     * 'outcome' => 'done'|'confirmed'|'already_done'|'failed'|'unknown', 'reply' => ?array,
+     * 'exception' => ?Exception (not thrown)].
+     *
+     * Each item is an array of the protocol's names: local_user, siteurl, plan, the options of
+     * provision(), and an optional key (an order ID) naming it in results and in the journal.
+     * A malformed item is a 'failed' result; the others run.
+     *
+     * @param iterable<array<string, mixed>> $items
+     * @param array<string, mixed> $options concurrency (1-64, default 8; halved while the server
+     *   pushes back), journal (a file path: each item's start is synced to it before it is sent and
+     *   its outcome before it is yielded; the same items and journal again skip what is done and
+     *   check the site's status before repeating anything that may have reached the server)
+     * @return \Generator<int, array<string, mixed>, void, void>
+     */
+    public function provisionMany(iterable $items, array $options = []): \Generator
+    {
+        return $this->live()->batch('provision', $items, Batch::options($options));
+    }
+
+    /**
+     * Cancels on many sites, as provisionMany(); items have site, plan (stand-alone products),
+     * cancel_all and key.
+     *
+     * @param iterable<array<string, mixed>> $items
+     * @param array<string, mixed> $options concurrency, journal
+     * @return \Generator<int, array<string, mixed>, void, void>
+     */
+    public function cancelMany(iterable $items, array $options = []): \Generator
+    {
+        return $this->live()->batch('cancel', $items, Batch::options($options));
+    }
+
+    /**
+     * Compares the partner's list (arrays of site, plan, optional key and local_user) with
+     * WordPress.com; with 'fix' => true, provisions and cancels to match.
+     *
+     * @param iterable<array<string, mixed>> $expected
+     * @param array<string, mixed> $options user_token (the partner's WordPress.com user: the
+     *   activations report adds unlisted sites and tells cancelled plans apart), fix (bool),
+     *   concurrency (1-64), journal (the fixes' journal), local_user (of the fixes' provisions)
+     * @return array<mixed> ['differences' => [[kind, site, expected_plan, actual_plan, key, fix?, fixed?]],
+     *   'errors' => [...], 'counts' => [sites, matching, unbilled, missing, pending, plan_differs,
+     *   cancelled, fixed, errors, unresolved]]
+     */
+    public function reconcile(iterable $expected, #[\SensitiveParameter] array $options = []): array
+    {
+        return $this->live()->reconcile(Batch::expected($expected), Batch::reconcileOptions($options));
+    }
+
     public function __debugInfo(): array
     {
         return ['backend' => $this->backend === null ? 'closed' : $this->backend->name()];

@@ -14,6 +14,7 @@ require __DIR__ . '/Env.php';
 require __DIR__ . '/UsesClient.php';
 require __DIR__ . '/ClientTestCase.php';
 require __DIR__ . '/ApiTestCase.php';
+require __DIR__ . '/BatchTestCase.php';
 require __DIR__ . '/FastCgi.php';
 require __DIR__ . '/Proxy.php';
 

@@ -16,6 +16,7 @@ checked at import (:class:`LibraryLoadError` otherwise, a subclass of ``ImportEr
 
 from ._version import __version__
 from ._lib import LibraryLoadError, lib_path as library_path, library_version
+from ._batch import BatchResult
 from ._client import Client, Grant, parse_redirect, site_identifier
 from ._log import LOG_DEBUG, LOG_ERROR, LOG_INFO, log_to_logging, set_log_callback
 from .errors import (
@@ -40,6 +41,7 @@ __all__ = [
     "library_path",
     "library_version",
     "Client",
+    "BatchResult",
     "site_identifier",
     "Grant",
     "parse_redirect",

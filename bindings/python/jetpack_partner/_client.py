@@ -10,7 +10,22 @@ import os
 import threading
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Tuple,
+    Union,
+)
+
+if TYPE_CHECKING:
+    from ._batch import BatchResult
 
 from . import _lib
 from ._lib import ClientPtr, ResponsePtr, lib
@@ -545,6 +560,96 @@ class Client:
         """The status of a site (URL, ``::`` identifier or blog ID): connection and products."""
         site_b = _encode_site(site)
         return self._run(lambda h, out: lib.jp_status(h, site_b, out))
+
+    # -- many sites at once ------------------------------------------------------------------
+
+    def provision_many(
+        self,
+        items: Iterable[Mapping[str, Any]],
+        *,
+        concurrency: int = 8,
+        journal: Optional[StrPath] = None,
+    ) -> Iterator["BatchResult"]:
+        """Provision many sites, ``concurrency`` calls in flight (1 to 64); yields a
+        :class:`BatchResult` per item in completion order.
+
+        Each item is a mapping of the protocol's names: ``local_user``, ``siteurl``, ``plan``,
+        the options of :meth:`provision`, and an optional ``key`` (an order ID) that names it in
+        results and in the journal. A malformed item is a ``failed`` result; the others run.
+
+        With ``journal`` (a file path), every item's start is synced to disk before it is sent
+        and its outcome before it is yielded; the same items and journal again skip what is done
+        and check the site's status before repeating anything that may have reached the server.
+        Leaving the loop early stops the batch (calls in flight finish first).
+        """
+        from ._batch import run_batch
+
+        return self._batch("provision", items, concurrency, journal, run_batch)
+
+    def cancel_many(
+        self,
+        items: Iterable[Mapping[str, Any]],
+        *,
+        concurrency: int = 8,
+        journal: Optional[StrPath] = None,
+    ) -> Iterator["BatchResult"]:
+        """Cancel on many sites, as :meth:`provision_many`; items have ``site``, ``plan``
+        (stand-alone products), ``cancel_all`` and ``key``."""
+        from ._batch import run_batch
+
+        return self._batch("cancel", items, concurrency, journal, run_batch)
+
+    def _batch(self, operation: str, items: Any, concurrency: int, journal: Any, run: Any) -> Any:
+        count = _count("concurrency", concurrency, _U32_MAX)
+        path = None if journal is None else _encode("journal", journal)
+        handle = self._acquire()
+        try:
+            # The batch copies the client's settings: the handle is needed only to make it.
+            generator = run(handle, operation, items, count, path.decode() if path else None)
+            first = next(generator, None)
+        finally:
+            self._release()
+
+        def results() -> Iterator[Any]:
+            if first is None:
+                return
+            yield first
+            yield from generator
+
+        return results()
+
+    def reconcile(
+        self,
+        expected: Iterable[Mapping[str, Any]],
+        *,
+        user_token: Optional[str] = None,
+        fix: bool = False,
+        concurrency: int = 8,
+        journal: Optional[StrPath] = None,
+        local_user: Optional[str] = None,
+    ) -> Dict[str, Any]:
+        """Compare the partner's list (mappings of ``site``, ``plan``, optional ``key`` and
+        ``local_user``) with WordPress.com; with ``fix=True`` provision and cancel to match.
+
+        With ``user_token`` the activations report is read too (sites missing from the list;
+        cancelled plans). Returns ``{"differences": [{kind, site, expected_plan, actual_plan,
+        key, fix?, fixed?}], "errors": [...], "counts": {...}}``; ``kind`` is ``unbilled``,
+        ``missing``, ``pending``, ``plan_differs`` or ``cancelled``.
+        """
+        from ._batch import reconcile
+
+        options = {
+            "user_token": user_token,
+            "fix": _flag("fix", fix),
+            "concurrency": _count("concurrency", concurrency, _U32_MAX),
+            "journal": None if journal is None else os.fspath(journal),
+            "local_user": local_user,
+        }
+        handle = self._acquire()
+        try:
+            return reconcile(handle, expected, options)
+        finally:
+            self._release()
 
     # -- any endpoint ----------------------------------------------------------------------
 

@@ -48,15 +48,23 @@ class jp_response(ctypes.Structure):
     """Opaque ``jp_response``."""
 
 
+class jp_batch(ctypes.Structure):
+    """Opaque ``jp_batch``."""
+
+
 jp_code = ctypes.c_uint32
 ClientPtr = ctypes.POINTER(jp_client)
 ResponsePtr = ctypes.POINTER(jp_response)
+BatchPtr = ctypes.POINTER(jp_batch)
 _c_str = ctypes.c_char_p  # const char * (borrowed, copied by ctypes into bytes)
 _owned_str = ctypes.POINTER(ctypes.c_char)  # char * owned by the caller, freed with jp_string_free
 _out = ctypes.POINTER(ResponsePtr)  # jp_response **out
 
 #: ``typedef void (*jp_log_fn)(uint32_t level, const char *line, void *user_data)``
 jp_log_fn = ctypes.CFUNCTYPE(None, ctypes.c_uint32, ctypes.c_char_p, ctypes.c_void_p)
+
+#: ``typedef bool (*jp_batch_fn)(void *user_data, const char *result_json)``
+jp_batch_fn = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.c_char_p)
 
 #: name -> (restype, argtypes) for every function of the C ABI.
 FUNCTIONS: Dict[str, Tuple[Any, List[Any]]] = {
@@ -119,6 +127,18 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Any]]] = {
     "jp_product_families": (jp_code, [ClientPtr, _out]),
     "jp_licensing_partner": (jp_code, [ClientPtr, _c_str, _out]),
     "jp_site_connection": (jp_code, [ClientPtr, _c_str, _c_str, _out]),
+    # Batches and reconciliation.
+    "jp_batch_new": (jp_code, [ClientPtr, ctypes.POINTER(BatchPtr)]),
+    "jp_batch_set_concurrency": (jp_code, [BatchPtr, ctypes.c_uint32]),
+    "jp_batch_set_journal": (jp_code, [BatchPtr, _c_str]),
+    "jp_batch_add_provision": (jp_code, [BatchPtr, _c_str, _c_str, _c_str, _c_str, _c_str]),
+    "jp_batch_add_cancel": (jp_code, [BatchPtr, _c_str, _c_str, _c_str, _c_str]),
+    "jp_batch_start": (jp_code, [BatchPtr]),
+    "jp_batch_next": (jp_code, [BatchPtr, ctypes.c_uint32, ctypes.POINTER(_owned_str)]),
+    "jp_batch_finished": (ctypes.c_bool, [BatchPtr]),
+    "jp_batch_run": (jp_code, [BatchPtr, jp_batch_fn, ctypes.c_void_p]),
+    "jp_batch_free": (None, [BatchPtr]),
+    "jp_reconcile": (jp_code, [ClientPtr, _c_str, _c_str, ctypes.POINTER(_owned_str)]),
 }
 
 

@@ -47,6 +47,8 @@ def _ctype_of(c_type: str) -> Any:
         return ctypes.c_void_p
     if name == "jp_log_fn" and stars == 0:
         return _lib.jp_log_fn
+    if name == "jp_batch_fn" and stars == 0:
+        return _lib.jp_batch_fn
     if name in scalars and stars == 0:
         return scalars[name]
     if name == "char":
@@ -56,7 +58,11 @@ def _ctype_of(c_type: str) -> Any:
             return ctypes.c_char_p if "const" in c_type else ctypes.POINTER(ctypes.c_char)
         if stars == 2:
             return ctypes.POINTER(ctypes.POINTER(ctypes.c_char))
-    handles = {"jp_client": _lib.jp_client, "jp_response": _lib.jp_response}
+    handles = {
+        "jp_client": _lib.jp_client,
+        "jp_response": _lib.jp_response,
+        "jp_batch": _lib.jp_batch,
+    }
     if name in handles and stars >= 1:
         t: Any = handles[name]
         for _ in range(stars):

@@ -234,6 +234,7 @@ pub fn format(raw: &Raw) -> Result<Format, InvalidArgument> {
             | Command::ActivationsSummary
             | Command::Invoices
             | Command::UpcomingInvoice
+            | Command::Reconcile
     );
     if tables {
         match (raw.switch("table")?, raw.switch("json")?) {
@@ -558,7 +559,11 @@ pub fn resolve(
                 blog: raw.get("blog").map(str::to_owned),
             })
         }
-        Command::Provision | Command::Cancel | Command::PartnerKeyNew => {
+        Command::Provision
+        | Command::Cancel
+        | Command::PartnerKeyNew
+        | Command::Bulk
+        | Command::Reconcile => {
             return Err(invalid(format!(
                 "internal: {} is not a command of the whole API",
                 raw.command

@@ -43,10 +43,12 @@ pub enum Command {
     LicensingPartner,
     SiteConnection,
     Login,
+    Bulk,
+    Reconcile,
 }
 
 impl Command {
-    pub const ALL: [Command; 20] = [
+    pub const ALL: [Command; 22] = [
         Command::Provision,
         Command::Cancel,
         Command::PartnerKeyNew,
@@ -67,6 +69,8 @@ impl Command {
         Command::LicensingPartner,
         Command::SiteConnection,
         Command::Login,
+        Command::Bulk,
+        Command::Reconcile,
     ];
 
     /// The name typed on the command line.
@@ -92,6 +96,8 @@ impl Command {
             Command::LicensingPartner => "licensing-partner",
             Command::SiteConnection => "site-connection",
             Command::Login => "login",
+            Command::Bulk => "bulk",
+            Command::Reconcile => "reconcile",
         }
     }
 
@@ -110,6 +116,7 @@ impl Command {
         match self {
             Command::Request => &["METHOD", "PATH"],
             Command::License => &["ACTION"],
+            Command::Bulk => &["ACTION"],
             _ => &[],
         }
     }
@@ -140,6 +147,8 @@ const LIC: u32 = Command::License.bit();
 const LICP: u32 = Command::LicensingPartner.bit();
 const CONN: u32 = Command::SiteConnection.bit();
 const LOGIN: u32 = Command::Login.bit();
+const BULK: u32 = Command::Bulk.bit();
+const REC: u32 = Command::Reconcile.bit();
 const ALL: u32 = (1 << Command::ALL.len()) - 1;
 /// Commands that read a user token.
 const USER: u32 = ACT | SUM | INV | UPC | PARTNER | TOK | REQ | LICP;
@@ -264,7 +273,7 @@ static FLAGS: &[Flag] = &[
     flag("idle_timeout", Val, ALL),
     // Output. `request --json` is the request's body (below).
     flag("json", Bool, ALL & !REQ),
-    flag("table", Bool, ACT | SUM | INV | UPC),
+    flag("table", Bool, ACT | SUM | INV | UPC | REC),
     // The site.
     short("url", 'u', Val, P | SITE | CONN),
     flag("site", Val, SITE),
@@ -313,8 +322,8 @@ static FLAGS: &[Flag] = &[
     // errors
     flag("verbose", Bool, ERR),
     // User tokens (reporting, token-info, request, licensing-partner); login writes the file.
-    flag("user_token", Val, USER),
-    flag("token_file", Val, USER | LOGIN),
+    flag("user_token", Val, USER | REC),
+    flag("token_file", Val, USER | LOGIN | REC),
     // Reporting.
     alias(
         "reporting_partner",
@@ -346,6 +355,13 @@ static FLAGS: &[Flag] = &[
     flag("print", Bool, LOGIN),
     flag("scope", Val, LOGIN),
     flag("blog", Val, LOGIN),
+    // bulk and reconcile
+    flag("input", Val, BULK),
+    flag("expected", Val, REC),
+    flag("concurrency", Val, BULK | REC),
+    flag("journal", Val, BULK | REC),
+    flag("strict", Bool, BULK | REC),
+    flag("fix", Bool, REC),
 ];
 
 /// The flag `key` names for `command`: the one that applies to it when several share the name.
@@ -730,6 +746,8 @@ pub enum Call {
     Status {
         site: String,
     },
+    /// `bulk` and `reconcile`: many calls, streamed results.
+    Bulk(crate::bulk::BulkCall),
     /// The calls added with the whole API (`status --v1.2`, reporting, licensing, login, ...).
     Api(ApiCall),
 }
@@ -762,6 +780,7 @@ impl fmt::Debug for Call {
                 .field("options", &keys(options))
                 .finish(),
             Call::Status { site } => f.debug_struct("Status").field("site", site).finish(),
+            Call::Bulk(call) => call.fmt(f),
             Call::Api(call) => call.fmt(f),
         }
     }
@@ -918,6 +937,7 @@ pub fn resolve(raw: &Raw, env: impl Fn(&str) -> Option<String>) -> Result<Plan, 
             Call::Api(api_args::resolve(raw, &env, &settings.partner_id)?)
         }
         Command::Status => Call::Status { site: site(raw)? },
+        Command::Bulk | Command::Reconcile => Call::Bulk(crate::bulk::resolve(raw, &env)?),
         _ => Call::Api(api_args::resolve(raw, &env, &settings.partner_id)?),
     };
     let format = api_args::format(raw)?;

@@ -39,6 +39,11 @@ Licensing API (partner credentials of a key):
   licensing-partner     the partner and its keys' tokens (user token)
   site-connection       connect a site (POST /wpcom/v2/jetpack-licensing/site-connection)
 
+Many sites at once (partner credentials):
+  bulk provision|cancel  run a CSV or JSON-lines file of provisions or cancels, k calls in flight,
+                        resumable through a journal
+  reconcile             compare the partner's list of active plans with WordPress.com (--fix to match)
+
 Users and anything else:
   login                 sign in as the partner's WordPress.com user in a browser; stores the user token
   token-info            what a user token is (GET /oauth2/token-info)
@@ -394,6 +399,8 @@ pub fn help(command: Option<Command>) -> String {
                 Command::LicensingPartner => format!("{LICENSING_PARTNER}\n{USER_TOKEN}"),
                 Command::SiteConnection => SITE_CONNECTION.to_owned(),
                 Command::Login => LOGIN.to_owned(),
+                Command::Bulk => crate::bulk::HELP.to_owned(),
+                Command::Reconcile => format!("{}\n{USER_TOKEN}", crate::bulk::RECONCILE_HELP),
             };
             format!("{own}\n{COMMON}\n{FORMS}\n{OUTPUT}")
         }

@@ -7,10 +7,13 @@
 mod api;
 mod api_args;
 mod args;
+mod bulk;
+mod bulk_input;
 mod help;
 mod loopback;
 mod output;
 mod progress;
+mod reconcile_cmd;
 mod table;
 
 use api::Failure;
@@ -45,7 +48,11 @@ fn main() -> ExitCode {
             match args::resolve(&raw, |name| std::env::var(name).ok()) {
                 Err(e) => print(
                     &output::failure("invalid_argument", &e.0, None, None),
-                    ExitCode::from(EXIT_FAILURE),
+                    ExitCode::from(if bulk::runs_many(raw.command) {
+                        bulk::EXIT_NOT_STARTED
+                    } else {
+                        EXIT_FAILURE
+                    }),
                 ),
                 Ok(plan) => {
                     // Masked in failure messages (defence in depth: the library never puts them there).
@@ -54,6 +61,9 @@ fn main() -> ExitCode {
                         if let Some(token) = call.user_token() {
                             secrets.push(token.expose().to_owned());
                         }
+                    }
+                    if let Call::Bulk(call) = plan.call {
+                        return bulk::run(plan.settings, call, &secrets);
                     }
                     let (text, code) = match execute(plan) {
                         Ok(text) => (text, ExitCode::SUCCESS),
@@ -78,7 +88,7 @@ fn print(text: &str, code: ExitCode) -> ExitCode {
     }
 }
 
-fn client(settings: Settings) -> Result<Client, Error> {
+pub(crate) fn client(settings: Settings) -> Result<Client, Error> {
     let mut cfg = ClientConfig::new(&settings.partner_id, settings.partner_secret.expose());
     if let Some(base) = settings.api_base {
         cfg.api_base = base;
@@ -126,6 +136,7 @@ fn execute(plan: Plan) -> Result<String, Failure> {
         Call::PartnerKeyNew { name, options } => client.partner_key_new(&name, &options),
         Call::Status { site } => client.status(&site),
         Call::Api(call) => return api::execute(&client, call, plan.format, &partner_id, &api_base),
+        Call::Bulk(_) => return Err(Failure::new("internal", "bulk calls run apart")),
     }?;
     Ok(output::success(&reply.body))
 }

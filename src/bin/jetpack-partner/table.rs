@@ -72,6 +72,16 @@ fn render(headers: &[(&str, Align)], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// A table of left-aligned columns (the `reconcile` report), cells as for the other tables.
+pub fn plain(headers: &[&str], rows: &[Vec<Value>]) -> String {
+    let headers: Vec<(&str, Align)> = headers.iter().map(|h| (*h, Align::Left)).collect();
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|v| cell(Some(v))).collect())
+        .collect();
+    render(&headers, &rows)
+}
+
 /// `active`, `pending`, `cancelled` or `disputed`.
 fn activation_state(a: &Value) -> &'static str {
     let set = |k: &str| a.get(k).is_some_and(|v| !v.is_null());

@@ -126,4 +126,20 @@ interface Backend
 
     /** @return array<mixed> */
     public function siteConnection(string $url, string $localUser): array;
+
+    /**
+     * Runs many provisions or cancels; yields one result array per item as it lands.
+     *
+     * @param iterable<mixed> $items
+     * @param array{concurrency: int, journal: ?string} $options
+     * @return \Generator<int, array<string, mixed>, void, void>
+     */
+    public function batch(string $operation, iterable $items, array $options): \Generator;
+
+    /**
+     * @param list<array<string, string>> $expected
+     * @param array<string, mixed> $options user_token, fix, concurrency, journal, local_user
+     * @return array<mixed> the report
+     */
+    public function reconcile(array $expected, array $options): array;
 }

@@ -536,6 +536,130 @@ final class CliBackend implements Backend
         );
     }
 
+    public function batch(string $operation, iterable $items, array $options): \Generator
+    {
+        // The items go to `jetpack-partner bulk` as JSON lines on stdin (never on its command line:
+        // they may hold backup passwords); line N of the input is item $lineIndex[N].
+        $input = '';
+        $lineIndex = [];
+        $refused = [];
+        $index = 0;
+        foreach ($items as $item) {
+            try {
+                if (!is_array($item)) {
+                    throw Errors::invalid('item', 'must be an array');
+                }
+                foreach ($operation === 'provision' ? Batch::PROVISION_FIELDS : Batch::CANCEL_FIELDS as $field) {
+                    Batch::text($item, $field);
+                }
+                $fields = array_filter($item, fn ($v) => $v !== null);
+                $input .= json_encode((object) $fields, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE) . "\n";
+                $lineIndex[count($lineIndex) + 1] = $index;
+            } catch (Exception | \JsonException $e) {
+                $refused[] = Batch::refused($operation, $index, $item, $e->getMessage());
+            }
+            $index++;
+        }
+        yield from $refused;
+        if ($lineIndex === []) {
+            return;
+        }
+        $argv = array_merge([$this->cli, 'bulk', $operation, '--input=-', '--concurrency=' . $options['concurrency']], $this->globalArgs);
+        if ($options['journal'] !== null) {
+            $argv[] = '--journal=' . $options['journal'];
+        }
+        [$proc, $pipes] = $this->spawn($argv, null);
+        $finished = false;
+        try {
+            fwrite($pipes[0], $input);
+            fclose($pipes[0]);
+            $failure = null;
+            while (($line = fgets($pipes[1])) !== false) {
+                $value = json_decode($line, true, 512, JSON_BIGINT_AS_STRING);
+                if (!is_array($value)) {
+                    continue;
+                }
+                if (isset($value['error_code'])) {
+                    $failure = $value;
+                    continue;
+                }
+                $position = $lineIndex[(int) ($value['line'] ?? 0)] ?? (int) ($value['index'] ?? -1);
+                yield Batch::result($value, $position);
+            }
+            $finished = true;
+        } finally {
+            // Leaving early closes the tool's stdout: it starts nothing new, and the calls in flight
+            // finish and are journaled before it exits.
+            fclose($pipes[1]);
+            $stderr = stream_get_contents($pipes[2]);
+            fclose($pipes[2]);
+            $status = proc_close($proc);
+        }
+        if ($finished && $status !== 0 && $status !== 1) {
+            if (is_array($failure)) {
+                throw Errors::make((string) $failure['error_code'], (string) ($failure['error_message'] ?? ''));
+            }
+            throw new Exception('cli_failed', sprintf('%s bulk exited with status %d: %s', $this->cli, $status, self::excerpt((string) $stderr)));
+        }
+    }
+
+    public function reconcile(array $expected, #[\SensitiveParameter] array $options): array
+    {
+        $input = '';
+        foreach ($expected as $line) {
+            if (isset($options['local_user']) && !isset($line['local_user'])) {
+                $line['local_user'] = $options['local_user'];
+            }
+            $input .= json_encode((object) $line, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE) . "\n";
+        }
+        $argv = array_merge([$this->cli, 'reconcile', '--expected=-', '--json'], $this->globalArgs);
+        if (($options['fix'] ?? false) === true) {
+            $argv[] = '--fix';
+        }
+        if (isset($options['concurrency'])) {
+            $argv[] = '--concurrency=' . $options['concurrency'];
+        }
+        if (isset($options['journal'])) {
+            $argv[] = '--journal=' . $options['journal'];
+        }
+        [$proc, $pipes] = $this->spawn($argv, $options['user_token'] ?? null);
+        fwrite($pipes[0], $input);
+        fclose($pipes[0]);
+        [$stdout, $stderr] = self::drain($pipes[1], $pipes[2]);
+        $status = proc_close($proc);
+        $value = json_decode(trim($stdout), true, 512, JSON_BIGINT_AS_STRING);
+        if (($status === 0 || $status === 1) && is_array($value) && isset($value['counts'])) {
+            unset($value['rejected']);
+            return $value;
+        }
+        if (is_array($value) && isset($value['error_code'])) {
+            throw Errors::make((string) $value['error_code'], (string) ($value['error_message'] ?? ''));
+        }
+        throw new Exception('cli_failed', sprintf('%s reconcile exited with status %d: %s', $this->cli, $status, self::excerpt($stderr !== '' ? $stderr : $stdout)));
+    }
+
+    /**
+     * Starts the tool with the partner credentials (and a user token) in its environment.
+     *
+     * @param list<string> $argv
+     * @return array{resource, array<int, resource>}
+     */
+    private function spawn(array $argv, #[\SensitiveParameter] ?string $userToken): array
+    {
+        $env = self::environment();
+        $env['JETPACK_PARTNER_ID'] = $this->partnerId;
+        $env['JETPACK_PARTNER_SECRET'] = $this->partnerSecret;
+        if ($userToken !== null) {
+            $env['JETPACK_PARTNER_USER_TOKEN'] = $userToken;
+        }
+        $pipes = [];
+        $proc = @proc_open($argv, [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, $env);
+        if (!is_resource($proc)) {
+            throw new Exception('cli_failed', 'could not start ' . $this->cli);
+        }
+        return [$proc, $pipes];
+    }
+
     /**
      * @param array<string, mixed> $options
      * @return list<string>

@@ -315,6 +315,109 @@ final class FfiBackend implements Backend
         return $this->call(fn ($out) => $this->ffi->jp_site_connection($client, $url, $localUser, $out));
     }
 
+    public function batch(string $operation, iterable $items, array $options): \Generator
+    {
+        $client = $this->live();
+        $batch = $this->ffi->new('jp_batch*');
+        $code = (int) $this->ffi->jp_batch_new($client, \FFI::addr($batch));
+        if ($code !== Library::JP_OK || \FFI::isNull($batch)) {
+            throw $this->setupError($code, 'batch');
+        }
+        try {
+            $this->check($this->ffi->jp_batch_set_concurrency($batch, $options['concurrency']), 'concurrency');
+            $this->check($this->ffi->jp_batch_set_journal($batch, $options['journal']), 'journal');
+            // Position in $items of each item the batch holds (the batch numbers them from 0).
+            $positions = [];
+            $refused = [];
+            $index = 0;
+            foreach ($items as $item) {
+                $problem = null;
+                try {
+                    if (!is_array($item)) {
+                        throw Errors::invalid('item', 'must be an array');
+                    }
+                    $code = (int) $this->addItem($batch, $operation, $item);
+                    if ($code !== Library::JP_OK) {
+                        $problem = self::str($this->ffi->jp_last_error_message()) ?? 'refused';
+                    }
+                } catch (Exception $e) {
+                    $problem = $e->getMessage();
+                }
+                if ($problem === null) {
+                    $positions[] = $index;
+                } else {
+                    $refused[] = Batch::refused($operation, $index, $item, $problem);
+                }
+                $index++;
+            }
+            yield from $refused;
+            $this->check($this->ffi->jp_batch_start($batch), 'batch');
+            while (true) {
+                $out = $this->ffi->new('char*');
+                $code = (int) $this->ffi->jp_batch_next($batch, 200, \FFI::addr($out));
+                if ($code !== Library::JP_OK) {
+                    throw $this->setupError($code, 'batch');
+                }
+                if (\FFI::isNull($out)) {
+                    if ($this->ffi->jp_batch_finished($batch)) {
+                        return;
+                    }
+                    continue;
+                }
+                try {
+                    $text = \FFI::string($out);
+                } finally {
+                    $this->ffi->jp_string_free($out);
+                }
+                $value = json_decode($text, true, 512, JSON_BIGINT_AS_STRING);
+                if (!is_array($value)) {
+                    throw new Exception('internal', 'a batch result is not JSON');
+                }
+                yield Batch::result($value, $positions[(int) $value['index']] ?? (int) $value['index']);
+            }
+        } finally {
+            // Stops the batch when the caller leaves early; calls in flight finish and are journaled.
+            $this->ffi->jp_batch_free($batch);
+        }
+    }
+
+    /** @param array<mixed> $item */
+    private function addItem(\FFI\CData $batch, string $operation, #[\SensitiveParameter] array $item): int
+    {
+        $options = Batch::itemOptions($operation, $item);
+        $json = self::optionsJson($options);
+        $key = Batch::text($item, 'key');
+        $plan = Batch::text($item, 'plan');
+        if ($operation === 'provision') {
+            return (int) $this->ffi->jp_batch_add_provision(
+                $batch,
+                $key,
+                Batch::text($item, 'local_user') ?? '',
+                Batch::text($item, 'siteurl') ?? '',
+                $plan,
+                $json
+            );
+        }
+        return (int) $this->ffi->jp_batch_add_cancel($batch, $key, Batch::text($item, 'site') ?? '', $plan, $json);
+    }
+
+    public function reconcile(array $expected, #[\SensitiveParameter] array $options): array
+    {
+        $client = $this->live();
+        $out = $this->ffi->new('char*');
+        $code = (int) $this->ffi->jp_reconcile($client, self::encode($expected), self::encode((object) $options), \FFI::addr($out));
+        if ($code !== Library::JP_OK || \FFI::isNull($out)) {
+            $name = Batch::CODE_NAMES[$code] ?? 'internal';
+            $detail = self::str($this->ffi->jp_last_error_message()) ?? 'reconcile failed';
+            throw Errors::make($name, $detail);
+        }
+        try {
+            $text = \FFI::string($out);
+        } finally {
+            $this->ffi->jp_string_free($out);
+        }
+        return Errors::decodeReply($text);
+    }
 
     /**
      * Runs one operation and turns its jp_response into a reply array or an exception.

@@ -11,7 +11,7 @@ runs meanwhile in a thread, on its own relay and PHP-FPM pool, so its waits cost
 
 Each line of RESULTS is {"type": "ping", ...} or {"type": "row", "delay_ms", "row", "status":
 "ok" | "n/a" | "broken", "reason", "samples": [{"seconds", "connections", "turns",
-"round_trips"}]}. Exits 1 if a row broke or the ping check failed.
+"round_trips", and for pages "in_page_ms": the time the page measured itself}]}. Exits 1 if a row broke or the ping check failed.
 """
 
 import json
@@ -69,7 +69,7 @@ class Driver:
             raise RuntimeError(f"page {row.args['path']}: {body[:300]!r}")
         if row.args["path"].startswith("/fresh/") and cfg.get("fresh_pause_s"):
             time.sleep(cfg["fresh_pause_s"])  # PHP-FPM forks the next worker
-        return seconds
+        return seconds, {"in_page_ms": round(float(reply.get("ms", 0)), 3)}
 
     def _process(self, cmd, env=None):
         t0 = time.perf_counter()
@@ -133,8 +133,9 @@ class Driver:
     def sample(self, relay, row, cfg, warmup=False):
         base = f"https://127.0.0.1:{relay.port}"
         before = relay.stats()
+        extra = {}
         if row.action in ("page", "idle-page"):
-            seconds = self._page(base, row, cfg)
+            seconds, extra = self._page(base, row, cfg)
         elif row.action in ("cli", "php-script", "curl-jq"):
             seconds = self._fresh(base, row, cfg)
         else:
@@ -147,7 +148,7 @@ class Driver:
             time.sleep(0.01)
             after = relay.stats()
         conns, turns, rts = relay_mod.round_trips(before, after)
-        return {"seconds": round(seconds, 6), "connections": conns, "turns": turns, "round_trips": rts}
+        return dict(extra, seconds=round(seconds, 6), connections=conns, turns=turns, round_trips=rts)
 
     # -- rows and groups ------------------------------------------------------------------
 

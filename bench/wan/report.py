@@ -53,6 +53,8 @@ class Summary:
             self.conns = statistics.median(s["connections"] for s in samples)
             self.ratio = self.p50_ms / self.limit_ms if self.limit_ms else None
             self.n = len(samples)
+            in_page = [s["in_page_ms"] for s in samples if "in_page_ms" in s]
+            self.in_page_ms = statistics.median(in_page) if in_page else None
 
     def status_text(self):
         if self.status == "n/a":
@@ -123,14 +125,17 @@ def table(sums, delay_ms):
         extra = g.extra_ms(dict(delay_ms=delay_ms))
         limit_text = f"{fmt(limit.limit_rt)} RTT" + (f" + {fmt(extra)} ms of work" if extra else "")
         lines.append(f"\n**{g.title}** ({g.note}). Limit: {limit_text} = {fmt(limit.limit_ms)} ms.\n")
-        lines.append("| row | kind | p50 ms | p90 ms | round trips | connections | p50 / limit | samples |")
-        lines.append("|---|---|---:|---:|---:|---:|---:|---:|")
+        pages = g.id.startswith("page")
+        lines.append("| row | kind | p50 ms | p90 ms | round trips | connections | p50 / limit | samples |"
+                     + (" in page, p50 ms |" if pages else ""))
+        lines.append("|---|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if pages else ""))
         for s in rows:
             if s.ok:
                 lines.append(f"| {s.row.label} | {s.row.kind} | {fmt(s.p50_ms)} | {fmt(s.p90_ms)} | {fmt(s.rts)} "
-                             f"| {fmt(s.conns)} | {s.ratio:.2f}x | {s.n} |")
+                             f"| {fmt(s.conns)} | {s.ratio:.2f}x | {s.n} |"
+                             + (f" {fmt(s.in_page_ms)} |" if pages else ""))
             else:
-                lines.append(f"| {s.row.label} | {s.row.kind} | {s.status_text()} | | | | | |")
+                lines.append(f"| {s.row.label} | {s.row.kind} | {s.status_text()} | | | | | |" + (" |" if pages else ""))
         if g.id.startswith("bulk"):
             lines.append("| library bulk API (many provisions in one call) | library | "
                          "not in the library yet: its row goes here | | | | | |")

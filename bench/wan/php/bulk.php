@@ -52,10 +52,7 @@ switch ($mode) {
         break;
     case 'curl-multi':
         $inFlight = max(1, (int) ($argv[5] ?? 16));
-        $ch = W\curl_handle($ca);
-        $token = B\fetch_token($ch, $base);
-        curl_close($ch);
-        curl_multi_provisions($base, $ca, $token, $n, $inFlight, $fail);
+        curl_multi_provisions($base, $ca, $n, $inFlight, $fail);
         break;
     default:
         fwrite(STDERR, "unknown mode $mode\n");
@@ -66,14 +63,40 @@ echo json_encode(['calls' => $n, 'threads' => $inFlight, 'seconds' => round($sec
 exit($failures > 0 ? 1 : 0);
 
 /**
- * $n provisions with $k in flight on one curl_multi handle: a handle that finishes is given the
- * next provision at once (its connection stays in the multi handle's cache). Each failure goes
- * to $fail.
+ * $n provisions with $k in flight on one curl_multi handle, after the token (asked for through
+ * the same multi handle, so its connection is kept in the multi handle's cache and reused): a
+ * handle that finishes is given the next provision at once. Each failure goes to $fail.
  */
-function curl_multi_provisions(string $base, string $ca, string $token, int $n, int $k, callable $fail): void
+function curl_multi_provisions(string $base, string $ca, int $n, int $k, callable $fail): void
 {
     $multi = curl_multi_init();
     curl_multi_setopt($multi, CURLMOPT_MAXCONNECTS, $k);
+    $ch = W\curl_handle($ca);
+    curl_setopt_array($ch, [
+        CURLOPT_URL => $base . '/oauth2/token',
+        CURLOPT_POST => true,
+        CURLOPT_POSTFIELDS => http_build_query([
+            'client_id' => B\partner_id(),
+            'client_secret' => B\partner_secret(),
+            'grant_type' => 'client_credentials',
+            'scope' => 'jetpack-partner',
+        ]),
+        CURLOPT_RETURNTRANSFER => true,
+        CURLOPT_TIMEOUT => 60,
+    ]);
+    curl_multi_add_handle($multi, $ch);
+    do {
+        curl_multi_exec($multi, $running);
+        if ($running > 0) {
+            curl_multi_select($multi, 1.0);
+        }
+    } while ($running > 0);
+    $token = json_decode((string) curl_multi_getcontent($ch), true)['access_token'] ?? null;
+    curl_multi_remove_handle($multi, $ch);
+    curl_close($ch);
+    if (!is_string($token)) {
+        throw new RuntimeException('no access_token in the token reply');
+    }
     $start = function ($ch) use ($base, $token, $multi): void {
         curl_setopt_array($ch, [
             CURLOPT_URL => $base . '/rest/v1.3/jpphp/provision',

@@ -143,7 +143,8 @@ def table(sums, delay_ms):
 
 
 def chart_data(sums, delay_ms):
-    """Per group: the library's best p50, the best alternative's p50, the limit (ms)."""
+    """Per group: the limit (ms), and the p50 times of the library's best row and of the best
+    alternative, both over the limit."""
     out = []
     for g in scenarios.GROUPS:
         lib = [s for s in sums if s.group.id == g.id and s.delay_ms == delay_ms and s.row.kind == "library" and s.ok]
@@ -151,11 +152,12 @@ def chart_data(sums, delay_ms):
         if not lib or alt is None:
             continue
         best = min(lib, key=lambda s: s.p50_ms)
-        out.append((g.title, best.p50_ms, alt.p50_ms, best.limit_ms))
+        out.append((g.short, best.limit_ms, best.ratio, alt.ratio))
     return out
 
 
 def write_chart(sums, delays, path, workdir):
+    """Bars of p50 time / physical limit per group (1 = the limit), one panel per delay."""
     if not shutil.which("gnuplot"):
         print("report.py: gnuplot missing, no chart", file=sys.stderr)
         return False
@@ -166,31 +168,35 @@ def write_chart(sums, delays, path, workdir):
             continue
         dat = os.path.join(workdir, f"chart-{d:g}.dat")
         with open(dat, "w") as f:
-            for title, lib, alt, limit in data:
-                f.write(f'"{title}" {lib:.3f} {alt:.3f} {limit:.3f}\n')
-        plots.append((d, dat))
+            for title, limit_ms, lib, alt in data:
+                f.write(f'"{title}\\n(limit {limit_ms:,.0f} ms)" {lib:.4f} {alt:.4f}\n')
+        plots.append((d, dat, len(data), max(max(x[2], x[3]) for x in data)))
     if not plots:
         return False
     script = [
-        f"set terminal pngcairo size 1200,{420 * len(plots)} font 'sans,10'",
+        f"set terminal pngcairo size 1200,{440 * len(plots)} font 'sans,10'",
         f"set output '{path}'",
         f"set multiplot layout {len(plots)},1",
         "set style data histogram",
         "set style histogram clustered gap 1",
         "set style fill solid 0.85 border -1",
         "set boxwidth 0.9",
-        "set logscale y",
         "set grid ytics",
-        "set ylabel 'p50 time (ms, log scale)'",
-        "set xtics rotate by -20 noenhanced",
-        "set key top left",
+        "set ylabel 'p50 time / physical limit'",
+        "set xtics noenhanced font 'sans,9'",
+        "set bmargin 4",
+        "set key top right",
     ]
-    for d, dat in plots:
-        script.append(f"set title 'Time per scenario, D = {d:g} ms per direction (RTT {2 * d:g} ms): "
-                      "library vs best alternative vs physical limit'")
-        script.append(f"plot '{dat}' using 2:xtic(1) title 'library (best row)' lc rgb '#2b7bba', "
-                      "'' using 3 title 'best alternative' lc rgb '#e69f00', "
-                      "'' using 4 title 'physical limit' lc rgb '#999999'")
+    for d, dat, n, top in plots:
+        script += [
+            f"set title 'Time per scenario over its physical limit, D = {d:g} ms per direction (RTT {2 * d:g} ms): "
+            "library (best row) vs best alternative'",
+            f"set xrange [-0.5:{n - 0.5}]",
+            f"set yrange [0:{max(2.0, top * 1.1):.2f}]",
+            f"plot '{dat}' using 2:xtic(1) title 'library (best row)' lc rgb '#2b7bba', "
+            "'' using 3 title 'best alternative' lc rgb '#e69f00', "
+            "1 with lines dt 2 lw 2 lc rgb 'black' title 'physical limit'",
+        ]
     script.append("unset multiplot")
     gp = os.path.join(workdir, "chart-wan.gp")
     with open(gp, "w") as f:
@@ -212,7 +218,7 @@ def markdown(sums, pings, meta, delays, chart_name):
         f"mode {m['mode']}. Machine: {m['cpu']}, {m['cores']} cores, {m['kernel']}; load average "
         f"{m['load_start']} at the start, {m['load_end']} at the end. nginx {m['nginx']} ({m['openssl']}), "
         f"PHP {m['php']} (curl {m['php_curl']}), Python {m['python']} (requests {m['requests']}), curl {m['curl']}; "
-        f"relay priority {m['relay_priority']}.",
+        f"relay priority {m['relay_priority']}, servers and clients at nice {m.get('harness_nice', '0')}.",
         "",
         "Every client reaches `https://127.0.0.1:PORT` through the delay relay (D per direction, the TCP "
         "handshake's round trip emulated), then nginx (TLS 1.3, certificate of a CA made for the run) and "
@@ -244,7 +250,7 @@ def markdown(sums, pings, meta, delays, chart_name):
         out.append(f"- D = {s.delay_ms:g} ms, {s.group.title}: {s.row.label} {fmt(s.rts)} round trips, "
                    f"{alt.row.label} {fmt(alt.rts)}")
     if chart_name:
-        out += ["", f"![time per scenario]({chart_name})"]
+        out += ["", f"![time per scenario over its physical limit]({chart_name})"]
     for d in delays:
         out += ["", f"## D = {d:g} ms per direction (RTT {2 * d:g} ms)", table(sums, d)]
     c = m["config"]

@@ -220,6 +220,14 @@ fi
 if "$CLI" provision --help 2>&1 | grep -q -- '--token_cache_dir'; then CLI_TOKEN_CACHE=true
 else CLI_TOKEN_CACHE='"jetpack-partner provision --help names no --token_cache_dir"'; fi
 
+# What is measured is latency, and the machine may be busy with other work: the servers and
+# clients started from here on (mostly asleep, waiting on the link) run at nice -10 where allowed,
+# so that a neighbour's compile does not stretch their turns.
+HARNESS_NICE=$(ps -o ni= -p $$ | tr -d ' ')
+if renice -n -10 -p $$ >/dev/null 2>&1; then HARNESS_NICE=$(ps -o ni= -p $$ | tr -d ' '); else
+  log "warning: cannot raise the harness's priority (renice refused): times on a busy machine will be noisier"
+fi
+
 # ---------------------------------------------------------------------------
 # The test CA and the API's certificate (for 127.0.0.1), made for this run.
 
@@ -349,6 +357,7 @@ jq -n \
   --arg requests "$(python3 -c 'import requests; print(requests.__version__)')" \
   --arg curl "$(first_line curl --version | awk '{print $2}')" \
   --arg relay_priority "$([ "$RELAY_BIN" = "$WORK/delay_relay" ] && echo normal || echo 'SCHED_FIFO 10')" \
+  --arg harness_nice "$HARNESS_NICE" \
   --slurpfile config "$WORK/config.json" \
   '$ARGS.named + {config: ($config[0] | {delays_ms, samples, bulk_n, bulk_reps, idle_gap_s, idle_samples,
     idle_timeout_s, features})}' >"$WORK/meta.json"

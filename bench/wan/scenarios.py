@@ -17,6 +17,7 @@ from typing import Callable, Optional
 class Group:
     id: str
     title: str
+    short: str  # the chart's label
     limit_rt: Callable[[dict], float]  # round trips on the critical path, from the config
     extra_ms: Callable[[dict], float] = lambda cfg: 0.0  # local work the page does on purpose
     note: str = ""
@@ -43,19 +44,19 @@ def work_ms(cfg):
 
 
 GROUPS = [
-    Group("page-warm", "Panel page, warm worker", lambda cfg: 1,
+    Group("page-warm", "Panel page, warm worker", "page, warm worker", lambda cfg: 1,
           note="PHP-FPM page, one provision, a worker that served pages before"),
-    Group("page-first", "Panel page, worker's first page", lambda cfg: 3,
+    Group("page-first", "Panel page, worker's first page", "page, first of a worker", lambda cfg: 3,
           note="the first page of a new PHP-FPM worker (pm.max_requests = 1)"),
-    Group("page-idle", "Panel page after an idle gap", lambda cfg: 3,
+    Group("page-idle", "Panel page after an idle gap", "page after idle gap", lambda cfg: 3,
           note="a page after the worker was idle longer than the library's idle limit: a new connection"),
-    Group("page-work", "Panel page with other work, first page", lambda cfg: 1, extra_ms=work_ms,
+    Group("page-work", "Panel page with other work, first page", "page with work, first", lambda cfg: 1, extra_ms=work_ms,
           note="a worker's first page doing 3 RTT of other work (usleep) before its provision"),
-    Group("fresh", "Fresh process, one provision", lambda cfg: 3,
+    Group("fresh", "Fresh process, one provision", "fresh process", lambda cfg: 3,
           note="a new process per provision, start to exit"),
-    Group("bulk-1", "Bulk, 1 in flight", bulk_limit(1), note="one process, N provisions one after another"),
-    Group("bulk-4", "Bulk, 4 in flight", bulk_limit(4), note="one process, N provisions, 4 at a time"),
-    Group("bulk-16", "Bulk, 16 in flight", bulk_limit(16), note="one process, N provisions, 16 at a time"),
+    Group("bulk-1", "Bulk, 1 in flight", "bulk, 1 in flight", bulk_limit(1), note="one process, N provisions one after another"),
+    Group("bulk-4", "Bulk, 4 in flight", "bulk, 4 in flight", bulk_limit(4), note="one process, N provisions, 4 at a time"),
+    Group("bulk-16", "Bulk, 16 in flight", "bulk, 16 in flight", bulk_limit(16), note="one process, N provisions, 16 at a time"),
 ]
 
 ROWS = [

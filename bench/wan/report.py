@@ -20,6 +20,7 @@ import scenarios
 
 GROUPS = {g.id: g for g in scenarios.GROUPS}
 ROWS = {r.id: r for r in scenarios.ROWS}
+ROW_ORDER = {r.id: i for i, r in enumerate(scenarios.ROWS)}
 
 
 def load(path):
@@ -118,7 +119,8 @@ def round_trip_rule(sums):
 def table(sums, delay_ms):
     lines = []
     for g in scenarios.GROUPS:
-        rows = [s for s in sums if s.group.id == g.id and s.delay_ms == delay_ms]
+        rows = sorted((s for s in sums if s.group.id == g.id and s.delay_ms == delay_ms),
+                      key=lambda s: ROW_ORDER[s.row.id])
         if not rows:
             continue
         limit = rows[0]
@@ -216,7 +218,7 @@ def markdown(sums, pings, meta, delays, chart_name):
         "",
         f"Measured commit **{commit}** ({m['library']}), {m['date']}, {m['duration']} s, "
         f"mode {m['mode']}. Machine: {m['cpu']}, {m['cores']} cores, {m['kernel']}; load average "
-        f"{m['load_start']} at the start, {m['load_end']} at the end. nginx {m['nginx']} ({m['openssl']}), "
+        f"{m['load_start']} at the start, {m['load_end']} at the end. {m['nginx']} ({m['openssl']}), "
         f"PHP {m['php']} (curl {m['php_curl']}), Python {m['python']} (requests {m['requests']}), curl {m['curl']}; "
         f"relay priority {m['relay_priority']}, servers and clients at nice {m.get('harness_nice', '0')}.",
         "",
@@ -258,7 +260,8 @@ def markdown(sums, pings, meta, delays, chart_name):
             f"Samples per row {c['samples']} (one unmeasured warm-up first); bulk {c['bulk_n']} provisions x "
             f"{c['bulk_reps']} runs (their time from the client's creation to the last reply, so p90 of "
             f"{c['bulk_reps']} is the slowest); idle gap {c['idle_gap_s']} s x {c['idle_samples']}; "
-            f"library idle_timeout passed: {c['idle_timeout_s']}.",
+            "idle_timeout given to the library: "
+            + (f"{c['idle_timeout_s']} s." if c["idle_timeout_s"] else "none (its default idle limit)."),
             "", "Features of this build (true, or why not): `" + json.dumps(c["features"]) + "`", ""]
     return "\n".join(out)
 

@@ -4,7 +4,7 @@
 #
 #   bash bench/run.sh --wan            full run: D = 10 and 40 ms, bench/RESULTS-wan.md and
 #                                      bench/chart-wan.png regenerated
-#   bash bench/run.sh --wan --smoke    D = 2 ms, two samples per row, 8-provision bulks, a short
+#   bash bench/run.sh --wan --smoke    D = 2 ms, two samples per row, 8-provision bulks, a 2 s
 #                                      idle gap; exits non-zero if a row breaks, asserts no ratio
 #
 # Options: --no-install (never call apt-get/pip), --no-build (use the built artifacts as they
@@ -41,7 +41,7 @@ done
 
 if [ "$MODE" = smoke ]; then
   DELAYS=${BENCH_WAN_DELAYS_MS:-2}; SAMPLES=${BENCH_WAN_SAMPLES:-2}; BULK_N=${BENCH_WAN_BULK_N:-8}
-  BULK_REPS=${BENCH_WAN_BULK_REPS:-1}; IDLE_GAP=${BENCH_WAN_IDLE_GAP_S:-1.5}
+  BULK_REPS=${BENCH_WAN_BULK_REPS:-1}; IDLE_GAP=${BENCH_WAN_IDLE_GAP_S:-2}
   IDLE_SAMPLES=${BENCH_WAN_IDLE_SAMPLES:-1}; PING_COUNT=10
 else
   DELAYS=${BENCH_WAN_DELAYS_MS:-10 40}; SAMPLES=${BENCH_WAN_SAMPLES:-15}; BULK_N=${BENCH_WAN_BULK_N:-200}
@@ -49,8 +49,8 @@ else
   IDLE_SAMPLES=${BENCH_WAN_IDLE_SAMPLES:-4}; PING_COUNT=40
 fi
 # The library's idle limit for kept connections is 30 s; with a shorter gap (smoke mode) the
-# idle rows ask a build that has the idle_timeout option for half the gap, so that they still
-# reconnect. The API server keeps idle connections longer than any gap used here.
+# idle rows ask a build that has the idle_timeout option for half the gap (whole seconds, at least
+# 1), so that they still reconnect. The API server keeps idle connections longer than any gap here.
 LIBRARY_IDLE_LIMIT_S=30
 API_KEEPALIVE_S=300
 
@@ -294,7 +294,7 @@ PHP_FEATURES=$("${PHP_CLI[@]}" "$WAN_DIR/php/features.php" "$API_BASE" "$WORK/tl
 IDLE_TIMEOUT=null
 if awk -v g="$IDLE_GAP" -v l="$LIBRARY_IDLE_LIMIT_S" 'BEGIN { exit !(g <= l) }'; then
   if [ "$(jq -r .idle_timeout <<<"$PHP_FEATURES")" = true ]; then
-    IDLE_TIMEOUT=$(awk -v g="$IDLE_GAP" 'BEGIN { print g / 2 }')
+    IDLE_TIMEOUT=$(awk -v g="$IDLE_GAP" 'BEGIN { t = int(g / 2); print (t < 1 ? 1 : t) }')
   else
     log "note: idle gap ${IDLE_GAP}s is within the library's ${LIBRARY_IDLE_LIMIT_S}s idle limit and this build has no idle_timeout: the idle rows keep their connection"
   fi

@@ -23,7 +23,7 @@ try {
         $extra['token_cache_dir'] = (string) ($_SERVER['BENCH_TOKEN_CACHE'] ?? '');
     }
     if (isset($_GET['idle_timeout'])) {
-        $extra['idle_timeout'] = (float) $_GET['idle_timeout'];
+        $extra['idle_timeout'] = (int) $_GET['idle_timeout'];
     }
     $client = W\binding_client((string) ($_GET['api'] ?? ''), (string) ($_SERVER['BENCH_CA_BUNDLE'] ?? ''), $extra);
     if (($_GET['warm'] ?? '') === '1') {

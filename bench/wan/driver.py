@@ -51,8 +51,6 @@ class Driver:
         query.update(row.args.get("query", {}))
         if row.args.get("work"):
             query["work_ms"] = str(int(round(scenarios.work_ms(cfg))))
-        if row.action == "idle-page" and cfg.get("idle_timeout_s") and "lib.php" in row.args["path"]:
-            query["idle_timeout"] = str(cfg["idle_timeout_s"])
         url = cfg["panel_base"] + row.args["path"] + "?" + urllib.parse.urlencode(query)
         t0 = time.perf_counter()
         try:
@@ -217,7 +215,7 @@ class Driver:
             log("BROKEN relay ping: " + "; ".join(problems))
             return
         main = relay_mod.Relay(cfg["relay_bin"], cfg["api_port"], delay_ms, cfg["relay_log"])
-        idle = relay_mod.Relay(cfg["relay_bin"], cfg["api_port"], delay_ms, cfg["relay_log"])
+        idle = relay_mod.Relay(cfg["relay_bin"], cfg["idle_api_port"], delay_ms, cfg["relay_log"])
         try:
             by_group = {g.id: [r for r in scenarios.ROWS if r.group == g.id] for g in scenarios.GROUPS}
             groups = {g.id: g for g in scenarios.GROUPS}

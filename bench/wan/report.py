@@ -259,9 +259,8 @@ def markdown(sums, pings, meta, delays, chart_name):
     out += ["", "## Run", "",
             f"Samples per row {c['samples']} (one unmeasured warm-up first); bulk {c['bulk_n']} provisions x "
             f"{c['bulk_reps']} runs (their time from the client's creation to the last reply, so p90 of "
-            f"{c['bulk_reps']} is the slowest); idle gap {c['idle_gap_s']} s x {c['idle_samples']}; "
-            "idle_timeout given to the library: "
-            + (f"{c['idle_timeout_s']} s." if c["idle_timeout_s"] else "none (its default idle limit)."),
+            f"{c['bulk_reps']} is the slowest); idle gap {c['idle_gap_s']} s x {c['idle_samples']}, the server "
+            f"closing connections idle for {c['idle_server_keepalive_s']} s.",
             "", "Features of this build (true, or why not): `" + json.dumps(c["features"]) + "`", ""]
     return "\n".join(out)
 

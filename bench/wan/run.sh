@@ -5,13 +5,15 @@
 #   bash bench/run.sh --wan            full run: D = 10 and 40 ms, bench/RESULTS-wan.md and
 #                                      bench/chart-wan.png regenerated
 #   bash bench/run.sh --wan --smoke    D = 2 ms, two samples per row, 8-provision bulks, a 2 s
-#                                      idle gap; exits non-zero if a row breaks, asserts no ratio
+#                                      idle gap (1 s server idle limit); exits non-zero if a row
+#                                      breaks, asserts no ratio
 #
 # Options: --no-install (never call apt-get/pip), --no-build (use the built artifacts as they
 #          are), --keep (keep the temporary directory, for the logs).
 # Env: JETPACK_PARTNER_LIB, JETPACK_PARTNER_CLI, JETPACK_PARTNER_SANDBOX (built artifacts),
 #      CARGO_TARGET_DIR, BENCH_WAN_DELAYS_MS (e.g. "10 40"), BENCH_WAN_SAMPLES, BENCH_WAN_BULK_N,
-#      BENCH_WAN_BULK_REPS, BENCH_WAN_IDLE_GAP_S, BENCH_WAN_IDLE_SAMPLES, BENCH_COMMIT.
+#      BENCH_WAN_BULK_REPS, BENCH_WAN_IDLE_GAP_S, BENCH_WAN_IDLE_KEEPALIVE_S, BENCH_WAN_IDLE_SAMPLES,
+#      BENCH_COMMIT.
 #
 # Everything runs on 127.0.0.1, on ports chosen at run time, in a temporary directory; every
 # process the harness starts is stopped on exit.
@@ -42,17 +44,18 @@ done
 if [ "$MODE" = smoke ]; then
   DELAYS=${BENCH_WAN_DELAYS_MS:-2}; SAMPLES=${BENCH_WAN_SAMPLES:-2}; BULK_N=${BENCH_WAN_BULK_N:-8}
   BULK_REPS=${BENCH_WAN_BULK_REPS:-1}; IDLE_GAP=${BENCH_WAN_IDLE_GAP_S:-2}
-  IDLE_SAMPLES=${BENCH_WAN_IDLE_SAMPLES:-1}; PING_COUNT=10
+  IDLE_KEEPALIVE=${BENCH_WAN_IDLE_KEEPALIVE_S:-1}; IDLE_SAMPLES=${BENCH_WAN_IDLE_SAMPLES:-1}; PING_COUNT=10
 else
   DELAYS=${BENCH_WAN_DELAYS_MS:-10 40}; SAMPLES=${BENCH_WAN_SAMPLES:-15}; BULK_N=${BENCH_WAN_BULK_N:-200}
   BULK_REPS=${BENCH_WAN_BULK_REPS:-3}; IDLE_GAP=${BENCH_WAN_IDLE_GAP_S:-35}
-  IDLE_SAMPLES=${BENCH_WAN_IDLE_SAMPLES:-4}; PING_COUNT=40
+  IDLE_KEEPALIVE=${BENCH_WAN_IDLE_KEEPALIVE_S:-30}; IDLE_SAMPLES=${BENCH_WAN_IDLE_SAMPLES:-4}; PING_COUNT=40
 fi
-# The library's idle limit for kept connections is 30 s; with a shorter gap (smoke mode) the
-# idle rows ask a build that has the idle_timeout option for half the gap (whole seconds, at least
-# 1), so that they still reconnect. The API server keeps idle connections longer than any gap here.
-LIBRARY_IDLE_LIMIT_S=30
+# The API keeps idle connections 300 s, longer than any wait here; the idle-gap rows reach it on a
+# port of its own that closes them after IDLE_KEEPALIVE s (30: the library's idle limit when these
+# rows were written), and wait IDLE_GAP s between pages, so that they need a new connection.
 API_KEEPALIVE_S=300
+awk -v g="$IDLE_GAP" -v k="$IDLE_KEEPALIVE" 'BEGIN { exit !(g > k) }' \
+  || { echo "wan/run.sh: the idle gap ($IDLE_GAP s) must be longer than the server's idle limit ($IDLE_KEEPALIVE s)" >&2; exit 2; }
 
 START_TS=$(date +%s)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -252,14 +255,17 @@ wait_for sandbox "$SANDBOX_PID" grep -q '^http://' "$WORK/sandbox.out"
 SANDBOX_PORT=$(grep -m1 '^http://' "$WORK/sandbox.out" | tr -d '\r' | sed 's|.*:||')
 
 API_PORT=$(pick_port)
+IDLE_API_PORT=$(pick_port)
+while [ "$IDLE_API_PORT" = "$API_PORT" ]; do IDLE_API_PORT=$(pick_port); done
 PANEL_PORT=$(pick_port)
-while [ "$PANEL_PORT" = "$API_PORT" ]; do PANEL_PORT=$(pick_port); done
+while [ "$PANEL_PORT" = "$API_PORT" ] || [ "$PANEL_PORT" = "$IDLE_API_PORT" ]; do PANEL_PORT=$(pick_port); done
 IS_ROOT=0; [ "$(id -u)" = 0 ] && IS_ROOT=1
 mkdir -p "$WORK/nginx"
 USER_LINE=""; [ "$IS_ROOT" = 1 ] && USER_LINE="user root root;"
 sed -e "s|@WORK@|$WORK|g" -e "s|@WAN@|$WAN_DIR|g" -e "s|@API_PORT@|$API_PORT|g" \
     -e "s|@PANEL_PORT@|$PANEL_PORT|g" -e "s|@SANDBOX_PORT@|$SANDBOX_PORT|g" \
     -e "s|@API_KEEPALIVE@|$API_KEEPALIVE_S|g" -e "s|@USER_LINE@|$USER_LINE|g" \
+    -e "s|@IDLE_API_PORT@|$IDLE_API_PORT|g" -e "s|@IDLE_KEEPALIVE@|$IDLE_KEEPALIVE|g" \
     "$WAN_DIR/conf/nginx.conf.in" >"$WORK/nginx/nginx.conf"
 start_bg nginx "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log"
 NGINX_PID=$LAST_PID
@@ -291,18 +297,11 @@ PHP_FEATURES=$("${PHP_CLI[@]}" "$WAN_DIR/php/features.php" "$API_BASE" "$WORK/tl
 # ---------------------------------------------------------------------------
 # The rows, through the relays.
 
-IDLE_TIMEOUT=null
-if awk -v g="$IDLE_GAP" -v l="$LIBRARY_IDLE_LIMIT_S" 'BEGIN { exit !(g <= l) }'; then
-  if [ "$(jq -r .idle_timeout <<<"$PHP_FEATURES")" = true ]; then
-    IDLE_TIMEOUT=$(awk -v g="$IDLE_GAP" 'BEGIN { t = int(g / 2); print (t < 1 ? 1 : t) }')
-  else
-    log "note: idle gap ${IDLE_GAP}s is within the library's ${LIBRARY_IDLE_LIMIT_S}s idle limit and this build has no idle_timeout: the idle rows keep their connection"
-  fi
-fi
 jq -n \
   --argjson delays "$(printf '%s\n' $DELAYS | jq -s .)" \
   --argjson samples "$SAMPLES" --argjson bulk_n "$BULK_N" --argjson bulk_reps "$BULK_REPS" \
-  --argjson idle_gap "$IDLE_GAP" --argjson idle_samples "$IDLE_SAMPLES" --argjson idle_timeout "$IDLE_TIMEOUT" \
+  --argjson idle_gap "$IDLE_GAP" --argjson idle_samples "$IDLE_SAMPLES" \
+  --argjson idle_keepalive "$IDLE_KEEPALIVE" --argjson idle_api_port "$IDLE_API_PORT" \
   --argjson ping_count "$PING_COUNT" --argjson smoke "$([ "$MODE" = smoke ] && echo true || echo false)" \
   --arg relay_bin "$RELAY_BIN" --arg relay_log "$WORK/relay.log" --argjson api_port "$API_PORT" \
   --arg panel_base "http://127.0.0.1:$PANEL_PORT" --arg ca "$WORK/tls/ca.pem" \
@@ -313,7 +312,8 @@ jq -n \
   --argjson cli_token_cache "$CLI_TOKEN_CACHE" \
   --arg pythonpath "$ROOT/bindings/python${PYTHONPATH:+:$PYTHONPATH}" \
   '{delays_ms: $delays, samples: $samples, bulk_n: $bulk_n, bulk_reps: $bulk_reps,
-    idle_gap_s: $idle_gap, idle_samples: $idle_samples, idle_timeout_s: $idle_timeout,
+    idle_gap_s: $idle_gap, idle_samples: $idle_samples, idle_server_keepalive_s: $idle_keepalive,
+    idle_api_port: $idle_api_port,
     ping_count: $ping_count,
     ping_slack_ms: (if $smoke then 5 else 2 end), ping_slack_ratio: (if $smoke then 0.5 else 0.25 end),
     fresh_pause_s: 0.2,
@@ -329,7 +329,7 @@ jq -n \
 if awk -v l="${LOAD_START%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
   log "warning: the machine is busy (load average $LOAD_START on $(nproc) cores): the times will be noisy"
 fi
-log "mode $MODE: D = $DELAYS ms; $SAMPLES samples per row, bulk $BULK_N x $BULK_REPS, idle gap ${IDLE_GAP}s x $IDLE_SAMPLES"
+log "mode $MODE: D = $DELAYS ms; $SAMPLES samples per row, bulk $BULK_N x $BULK_REPS, idle gap ${IDLE_GAP}s (server's idle limit ${IDLE_KEEPALIVE}s) x $IDLE_SAMPLES"
 RESULTS="$WORK/results.jsonl"
 DRIVER_RC=0
 (cd "$WAN_DIR" && python3 driver.py "$WORK/config.json" "$RESULTS") || DRIVER_RC=$?
@@ -360,7 +360,7 @@ jq -n \
   --arg harness_nice "$HARNESS_NICE" \
   --slurpfile config "$WORK/config.json" \
   '$ARGS.named + {config: ($config[0] | {delays_ms, samples, bulk_n, bulk_reps, idle_gap_s, idle_samples,
-    idle_timeout_s, features})}' >"$WORK/meta.json"
+    idle_server_keepalive_s, features})}' >"$WORK/meta.json"
 
 REPORT_ARGS=(--results "$RESULTS" --meta "$WORK/meta.json")
 if [ "$MODE" = full ]; then

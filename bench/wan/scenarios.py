@@ -49,7 +49,8 @@ GROUPS = [
     Group("page-first", "Panel page, worker's first page", "page, first of a worker", lambda cfg: 3,
           note="the first page of a new PHP-FPM worker (pm.max_requests = 1)"),
     Group("page-idle", "Panel page after an idle gap", "page after idle gap", lambda cfg: 3,
-          note="a page after the worker was idle longer than the library's idle limit: a new connection"),
+          note="a page after the worker was idle longer than the server keeps idle connections: "
+               "a new connection"),
     Group("page-work", "Panel page with other work, first page", "page with work, first", lambda cfg: 1, extra_ms=work_ms,
           note="a worker's first page doing 3 RTT of other work (usleep) before its provision"),
     Group("fresh", "Fresh process, one provision", "fresh process", lambda cfg: 3,

@@ -13,7 +13,7 @@ use JetpackPartnerBench as B;
 
 /**
  * A binding client for $base trusting $ca. $extra holds options the library may not have yet
- * (token_cache_dir, idle_timeout): unsupported() tells first whether this build takes them.
+ * (token_cache_dir): option_unsupported() tells first whether this build takes them.
  */
 function binding_client(string $base, string $ca, array $extra = []): \JetpackPartner\Client
 {
@@ -44,7 +44,6 @@ function features(string $base, string $ca, string $cacheDir): array
 {
     return [
         'token_cache_dir' => option_unsupported($base, $ca, 'token_cache_dir', $cacheDir) ?? true,
-        'idle_timeout' => option_unsupported($base, $ca, 'idle_timeout', 1) ?? true,
         'warm' => method_exists(\JetpackPartner\Client::class, 'warm') ? true : 'JetpackPartner\Client has no warm()',
     ];
 }

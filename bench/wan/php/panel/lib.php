@@ -2,7 +2,6 @@
 // Panel page, library: a new client per page (the library keeps the token and the connection
 // in the worker), one provision. Query: api (the API base), and optionally
 //   cache=1        the token cache shared between processes (token_cache_dir, BENCH_TOKEN_CACHE)
-//   idle_timeout=S the library's idle limit for kept connections, seconds
 //   warm=1         $client->warm() before the page's other work
 //   work_ms=N      the page's other work (templates, database), before the provision
 
@@ -21,9 +20,6 @@ try {
     $extra = [];
     if (($_GET['cache'] ?? '') === '1') {
         $extra['token_cache_dir'] = (string) ($_SERVER['BENCH_TOKEN_CACHE'] ?? '');
-    }
-    if (isset($_GET['idle_timeout'])) {
-        $extra['idle_timeout'] = (int) $_GET['idle_timeout'];
     }
     $client = W\binding_client((string) ($_GET['api'] ?? ''), (string) ($_SERVER['BENCH_CA_BUNDLE'] ?? ''), $extra);
     if (($_GET['warm'] ?? '') === '1') {

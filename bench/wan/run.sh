@@ -196,11 +196,13 @@ else
   log "warning: no real-time priority for the relay (chrt refused): its delays may run late on a busy machine"
 fi
 
-# The library's newer features, each true or the reason it is missing, per client.
+# The C program links through a directory holding the library under its plain name and its
+# SONAME, so that the run-time lookup finds this very build.
 mkdir -p "$WORK/lib"
 ln -sf "$LIB" "$WORK/lib/libjetpack_partner.so"
 SONAME=$(objdump -p "$LIB" 2>/dev/null | awk '$1 == "SONAME" {print $2}')
 if [ -n "$SONAME" ] && [ "$SONAME" != libjetpack_partner.so ]; then ln -sf "$LIB" "$WORK/lib/$SONAME"; fi
+# The library's newer features, each true or the reason it is missing, per client.
 c_feature() { # SYMBOL: true when the header declares it and the library exports it
   if ! grep -q "\b$1(" "$ROOT/include/jetpack_partner.h"; then echo "\"$1 is not in include/jetpack_partner.h\""
   elif ! nm -D --defined-only "$LIB" | grep -q " $1\$"; then echo "\"the library does not export $1\""

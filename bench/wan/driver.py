@@ -51,6 +51,8 @@ class Driver:
         query.update(row.args.get("query", {}))
         if row.args.get("work"):
             query["work_ms"] = str(int(round(scenarios.work_ms(cfg))))
+        if row.args.get("cache_if_built") and cfg["features"]["php"].get("token_cache_dir") is True:
+            query["cache"] = "1"
         url = cfg["panel_base"] + row.args["path"] + "?" + urllib.parse.urlencode(query)
         t0 = time.perf_counter()
         try:

@@ -261,6 +261,7 @@ def markdown(sums, pings, meta, delays, chart_name):
             f"{c['bulk_reps']} runs (their time from the client's creation to the last reply, so p90 of "
             f"{c['bulk_reps']} is the slowest); idle gap {c['idle_gap_s']} s x {c['idle_samples']}, the server "
             f"closing connections idle for {c['idle_server_keepalive_s']} s.",
+            "The rows of the page-with-work group use the token cache when the build has it.",
             "", "Features of this build (true, or why not): `" + json.dumps(c["features"]) + "`", ""]
     return "\n".join(out)
 

@@ -79,10 +79,13 @@ ROWS = [
     Row("page-idle-curl-apcu", "page-idle", "php-curl, token in APCu", "alternative", "idle-page",
         {"path": "/idle/curl.php", "query": {"token": "apcu"}}),
 
+    # Against a token shared by the pool (APCu), the library rows use its shared token cache when
+    # the build has one.
     Row("page-work-lib-warm", "page-work", "library, warm() before the page's other work", "library", "page",
-        {"path": "/fresh/lib.php", "query": {"warm": "1"}, "work": True}, needs=("php", "warm")),
+        {"path": "/fresh/lib.php", "query": {"warm": "1"}, "work": True, "cache_if_built": True},
+        needs=("php", "warm")),
     Row("page-work-lib", "page-work", "library, no warm()", "library", "page",
-        {"path": "/fresh/lib.php", "work": True}),
+        {"path": "/fresh/lib.php", "work": True, "cache_if_built": True}),
     Row("page-work-curl-apcu", "page-work", "php-curl, token in APCu", "alternative", "page",
         {"path": "/fresh/curl.php", "query": {"token": "apcu"}, "work": True}),
 
@@ -127,4 +130,5 @@ TARGETS = [
     ("page-first-lib-cache", 1.10, "worker's first page, token cache"),
     ("fresh-cli-cache", 1.10, "fresh process (CLI), token cache"),
     ("bulk16-c", 1.10, "200 provisions, 16 in flight (C)"),
+    ("bulk16-c-cache", 1.10, "200 provisions, 16 in flight (C, token cache)"),
 ]

@@ -21,7 +21,7 @@ VERSION  := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 SOVERSION := 0
 
 .PHONY: all deps build header check-header lint test test-rust test-c test-php test-python \
-        test-bench-smoke test-install demo install uninstall clean
+        test-bench-smoke test-bench-wan-smoke test-install demo install uninstall clean
 
 all: build
 
@@ -63,7 +63,11 @@ test-python: build
 test-bench-smoke: build
 	bash bench/run.sh --smoke
 
-test: deps lint check-header build test-rust test-c test-install test-php test-python test-bench-smoke
+# The WAN harness (TLS 1.3, added latency, round trips counted): every row runs, no ratio asserted.
+test-bench-wan-smoke: build
+	bash bench/run.sh --wan --smoke
+
+test: deps lint check-header build test-rust test-c test-install test-php test-python test-bench-smoke test-bench-wan-smoke
 	@echo "all test suites passed"
 
 # Installs into a temporary prefix and builds the C example with pkg-config, as a C program would.

@@ -5,6 +5,8 @@
 #                                bench/RESULTS.md and bench/chart.png regenerated
 #   bash bench/run.sh --smoke    a few hundred calls per series, nothing asserted but that
 #                                every series works; exits non-zero if one breaks
+#   bash bench/run.sh --wan [--smoke]   the same clients on a real network's terms (TLS 1.3,
+#                                added latency, round trips counted): bench/wan/run.sh
 #
 # Options: --no-install (never call apt-get/pip), --no-build (use the built library as is),
 #          --keep (keep the temporary directory, for the logs).
@@ -23,7 +25,10 @@ INSTALL=1
 BUILD=1
 KEEP=0
 
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+for arg in "$@"; do
+  if [ "$arg" = --wan ]; then exec bash "$BENCH_DIR/wan/run.sh" "$@"; fi
+done
 for arg in "$@"; do
   case "$arg" in
     --smoke) MODE=smoke ;;

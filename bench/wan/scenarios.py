@@ -118,8 +118,16 @@ ROWS = [
         {"mode": "curl-multi", "in_flight": 16}),
     Row("bulk16-requests", "bulk-16", "requests.Session, 16 threads", "alternative", "bulk-py",
         {"mode": "requests", "threads": 16}),
-    # The library's own bulk API (many provisions in one call) is not in the library yet: its
-    # rows go here, in each bulk group, once it is.
+
+    # The library's own bulk API: one call, the whole list, k in flight.
+    Row("bulk1-py-batch", "bulk-1", "Python provision_many, k = 1", "library", "bulk-py",
+        {"mode": "batch", "threads": 1}),
+    Row("bulk4-py-batch", "bulk-4", "Python provision_many, k = 4", "library", "bulk-py",
+        {"mode": "batch", "threads": 4}),
+    Row("bulk16-py-batch", "bulk-16", "Python provision_many, k = 16", "library", "bulk-py",
+        {"mode": "batch", "threads": 16}),
+    Row("bulk16-php-batch", "bulk-16", "PHP provisionMany, k = 16", "library", "bulk-php",
+        {"mode": "batch", "in_flight": 16}),
 ]
 
 # Targets, checked at D = TARGET_DELAY_MS against the physical limit (ratio of the p50 time).

@@ -3,6 +3,7 @@
 //   php -d ffi.enable=1 bulk.php binding API_BASE CA_BUNDLE N         the binding, one after another
 //   php -d ffi.enable=1 bulk.php curl-reused API_BASE CA_BUNDLE N     one curl handle, token asked once
 //   php -d ffi.enable=1 bulk.php curl-multi API_BASE CA_BUNDLE N K    curl_multi, K provisions in flight
+//   php -d ffi.enable=1 bulk.php batch API_BASE CA_BUNDLE N K         the binding's provisionMany, K in flight
 // The time runs from the first line of work to the last reply. Prints one JSON line; exits 1 if
 // a call failed.
 
@@ -14,7 +15,7 @@ use JetpackPartnerBench as B;
 use JetpackPartnerWan as W;
 
 if ($argc < 5) {
-    fwrite(STDERR, "usage: php bulk.php binding|curl-reused|curl-multi API_BASE CA_BUNDLE N [K]\n");
+    fwrite(STDERR, "usage: php bulk.php binding|curl-reused|curl-multi|batch API_BASE CA_BUNDLE N [K]\n");
     exit(2);
 }
 [$_, $mode, $base, $ca, $n] = $argv;
@@ -47,6 +48,22 @@ switch ($mode) {
                 W\check(B\provision_with($ch, $base, $token));
             } catch (Throwable $e) {
                 $fail($e);
+            }
+        }
+        break;
+    case 'batch':
+        $inFlight = max(1, (int) ($argv[5] ?? 16));
+        $client = W\binding_client($base, $ca);
+        $items = (function () use ($n) {
+            for ($i = 0; $i < $n; $i++) {
+                yield ['key' => "item-$i", 'local_user' => B\USER, 'siteurl' => B\SITE, 'plan' => B\plan()];
+            }
+        })();
+        foreach ($client->provisionMany($items, ['concurrency' => $inFlight]) as $result) {
+            if ($result['outcome'] !== 'done') {
+                $fail($result['exception'] ?? new RuntimeException('outcome ' . $result['outcome']));
+            } else {
+                W\check($result['reply']);
             }
         }
         break;

@@ -586,7 +586,6 @@ final class Client
         return $this->live()->siteConnection($url, $localUser);
     }
 
-    /** @return array<string, mixed> */
     /**
      * Provisions many sites, several calls in flight; yields one result per item as it lands
      * (completion order): ['index' => position in $items, 'key', 'operation', 'site',

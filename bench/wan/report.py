@@ -138,9 +138,6 @@ def table(sums, delay_ms):
                              + (f" {fmt(s.in_page_ms)} |" if pages else ""))
             else:
                 lines.append(f"| {s.row.label} | {s.row.kind} | {s.status_text()} | | | | | |" + (" |" if pages else ""))
-        if g.id.startswith("bulk"):
-            lines.append("| library bulk API (many provisions in one call) | library | "
-                         "not in the library yet: its row goes here | | | | | |")
     return "\n".join(lines)
 
 

@@ -604,7 +604,9 @@ jp_code jp_batch_add_cancel(jp_batch *batch,
 
 /**
  * Starts the batch in the background (its own threads) and returns at once; collect the results
- * with `jp_batch_next`. A batch starts once.
+ * with `jp_batch_next`. A batch starts once. It keeps pace with its caller: at most the
+ * concurrency's number of results wait uncollected on top of the calls in flight, and no new call
+ * starts until one is collected, so freeing the batch early leaves the remaining items unsent.
  *
  * Returns `JP_OK`, or `JP_INVALID_ARGUMENT` (already started, an unreadable or damaged journal)
  * with `jp_last_error_message()` telling why. Thread safety: the batch's thread only.

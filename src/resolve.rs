@@ -5,12 +5,14 @@
 //! addresses looked up here. ureq is pinned to an exact version in Cargo.toml for it.
 //!
 //! An IP address needs no lookup (and no thread); a host name is looked up on a short-lived thread
-//! that the caller waits for at most the limit. With a proxy the target is not looked up here:
+//! that the caller waits for at most the limit, and its addresses are kept for the process for
+//! [`KEEP_ADDRESSES`] (curl's default), so that a call on a kept connection costs no lookup. With a proxy the target is not looked up here:
 //! ureq then asks the proxy for it, and looks up the proxy's own name within its connect budget.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
-use std::sync::mpsc;
+use std::sync::{mpsc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use ureq::config::Config;
@@ -19,6 +21,20 @@ use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver
 use ureq::unversioned::transport::NextTimeout;
 
 use crate::transport::{Failure, FailureKind};
+
+/// How long a host name's addresses are used before it is looked up again.
+pub(crate) const KEEP_ADDRESSES: Duration = Duration::from_secs(60);
+
+/// Addresses looked up in this process, with when, by host and port.
+type Found = HashMap<(String, u16), (Vec<SocketAddr>, Instant)>;
+
+fn found() -> std::sync::MutexGuard<'static, Found> {
+    static FOUND: OnceLock<Mutex<Found>> = OnceLock::new();
+    FOUND
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
 
 thread_local! {
     /// The addresses looked up for the call this thread is about to make.
@@ -82,7 +98,7 @@ pub(crate) fn look_up(target: &Target, limit: Duration) -> Result<Duration, Fail
     let started = Instant::now();
     let found = match target.literal {
         Some(ip) => vec![SocketAddr::new(ip, target.port)],
-        None => look_up_name(target, limit)?,
+        None => kept_or_looked_up(target, limit)?,
     };
     LOOKED_UP.with(|slot| *slot.borrow_mut() = Some(found));
     Ok(started.elapsed())
@@ -91,6 +107,18 @@ pub(crate) fn look_up(target: &Target, limit: Duration) -> Result<Duration, Fail
 /// Forgets addresses a call did not use (it failed before ureq looked them up).
 pub(crate) fn forget() {
     LOOKED_UP.with(|slot| slot.borrow_mut().take());
+}
+
+fn kept_or_looked_up(target: &Target, limit: Duration) -> Result<Vec<SocketAddr>, Failure> {
+    let key = (target.host.clone(), target.port);
+    if let Some((addrs, at)) = found().get(&key) {
+        if at.elapsed() < KEEP_ADDRESSES {
+            return Ok(addrs.clone());
+        }
+    }
+    let addrs = look_up_name(target, limit)?;
+    found().insert(key, (addrs.clone(), Instant::now()));
+    Ok(addrs)
 }
 
 fn look_up_name(target: &Target, limit: Duration) -> Result<Vec<SocketAddr>, Failure> {
@@ -150,6 +178,22 @@ mod tests {
         look_up(&Target::new("127.0.0.1", 2), Duration::from_secs(1)).unwrap();
         forget();
         assert_eq!(taken(), None);
+    }
+
+    #[test]
+    fn addresses_of_a_name_are_kept_for_a_while_then_looked_up_again() {
+        let kept: SocketAddr = "192.0.2.7:443".parse().unwrap();
+        let key = ("kept.invalid".to_string(), 443);
+        found().insert(key.clone(), (vec![kept], Instant::now()));
+        look_up(&Target::new("kept.invalid", 443), Duration::from_secs(5)).unwrap();
+        assert_eq!(taken(), Some(vec![kept]), "no lookup while kept");
+        let long_ago = Instant::now().checked_sub(KEEP_ADDRESSES + Duration::from_secs(1));
+        if let Some(long_ago) = long_ago {
+            found().insert(key, (vec![kept], long_ago));
+            // Looked up again: the name does not exist.
+            assert!(look_up(&Target::new("kept.invalid", 443), Duration::from_secs(5)).is_err());
+            assert_eq!(taken(), None);
+        }
     }
 
     #[test]

@@ -382,3 +382,41 @@ fn backup_passwords_stay_out_of_the_journal_and_debug_output() {
     assert!(text.contains("\"key\":\"s-1\""), "{text}");
     assert!(!text.contains("pw-9c2e7d41"), "{text}");
 }
+
+#[test]
+fn a_batch_keeps_pace_with_its_caller_and_leaving_early_leaves_items_unsent() {
+    let sandbox = start();
+    let url = sandbox.url();
+    let client = common::client(url);
+    let items: Vec<BatchItem> = (0..24)
+        .map(|i| {
+            BatchItem::provision(
+                Some(&format!("pace-{i}")),
+                "admin",
+                &format!("https://pace-{i}.example/"),
+                Some("premium"),
+                Options::new(),
+            )
+        })
+        .collect();
+    let options = BatchOptions {
+        concurrency: 2,
+        ..BatchOptions::default()
+    };
+    let mut run = client.run_batch(items, &options).expect("batch starts");
+    let taken: Vec<_> = run.by_ref().take(3).collect();
+    assert_eq!(taken.len(), 3);
+    // Time enough for the whole batch, were the workers allowed to run ahead of the caller.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        run.in_flight() == 0,
+        "no call starts while the caller does not take results"
+    );
+    drop(run);
+    let sent = processed(url, "provision").len();
+    // 3 taken, and at most 2 x concurrency more (waiting untaken or in flight when the caller left).
+    assert!(
+        (3..=7).contains(&sent),
+        "{sent} provisions sent for 3 results taken"
+    );
+}

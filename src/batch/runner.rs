@@ -72,7 +72,9 @@ enum Sent {
 impl Client {
     /// Starts a batch of provisions and cancels with up to `options.concurrency` calls in flight,
     /// sharing this client's token and connections; returns at once with an iterator over the
-    /// results in completion order.
+    /// results in completion order. The batch keeps pace with its caller: at most `concurrency`
+    /// results wait untaken on top of the calls in flight, and no new call starts until one is
+    /// taken, so a caller that stops iterating and drops the run leaves the remaining items unsent.
     ///
     /// Every item is checked first: an invalid item, or a key used twice, is a `failed` result with
     /// `invalid_argument` and never reaches the network. One item's failure never stops the others.
@@ -171,7 +173,8 @@ impl Client {
             journal,
             pacer: Pacer::new(options.concurrency),
             queue: Mutex::new(queue),
-            results: Mailbox::new(workers_needed),
+            // Up to `concurrency` results may wait untaken on top of the calls in flight.
+            results: Mailbox::new(workers_needed, 2 * options.concurrency),
             backoff_base: backoff.base,
             retry_after_max: backoff.retry_after_max,
             settle: self.config().timeout,
@@ -245,6 +248,7 @@ impl BatchRun {
     pub fn stop(&self) {
         self.runner.queue_lock().clear();
         self.runner.pacer.stop();
+        self.runner.results.stop();
     }
 }
 
@@ -284,10 +288,15 @@ impl Runner {
 
     fn work(&self, results: &Sender<'_>) {
         loop {
+            if !self.results.reserve() {
+                return;
+            }
             let Some(job) = self.queue_lock().pop_front() else {
+                self.results.release();
                 return;
             };
             let Some(result) = self.process(job) else {
+                self.results.release();
                 return;
             };
             results.send(result);

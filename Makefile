@@ -20,7 +20,7 @@ export JETPACK_PARTNER_SANDBOX ?= $(abspath $(RELEASE))/jetpack-partner-sandbox
 VERSION  := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 SOVERSION := 0
 
-.PHONY: all deps build header check-header lint test test-rust test-c test-php test-python \
+.PHONY: all deps build header check-header check-library lint test test-rust test-c test-php test-python \
         test-bench-smoke test-bench-wan-smoke test-install demo install uninstall clean
 
 all: build
@@ -47,6 +47,8 @@ check-header:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	@# Only one toolchain here: the declared rust-versions are checked against Cargo.lock instead.
+	python3 scripts/check-rust-version.py
 
 test-rust:
 	$(CARGO) test --workspace
@@ -67,7 +69,15 @@ test-bench-smoke: build
 test-bench-wan-smoke: build
 	bash bench/run.sh --wan --smoke
 
-test: deps lint check-header build test-rust test-c test-install test-php test-python test-bench-smoke test-bench-wan-smoke
+# What the shipped static library exports: the C ABI, and no fuzzing entry points.
+check-library: build
+	@nm -C $(RELEASE)/libjetpack_partner.a 2>/dev/null | grep -q ' T jp_provision$$' || \
+	  { echo "libjetpack_partner.a does not export jp_provision"; exit 1; }
+	@if nm -C $(RELEASE)/libjetpack_partner.a 2>/dev/null | grep -i fuzzing; then \
+	  echo "libjetpack_partner.a carries fuzzing symbols"; exit 1; fi
+	@echo "library: exports the C ABI, no fuzzing symbols"
+
+test: deps lint check-header build check-library test-rust test-c test-install test-php test-python test-bench-smoke test-bench-wan-smoke
 	@echo "all test suites passed"
 
 # Installs into a temporary prefix and builds the C example with pkg-config, as a C program would.

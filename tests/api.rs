@@ -7,10 +7,10 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use common::*;
-use jetpack_partner::oauth::{
+use jetpack_partner_core::oauth::{
     authorize_url, parse_redirect, AuthorizeParams, Grant, ResponseType, Scope,
 };
-use jetpack_partner::{ApiRequest, Auth, Client, ErrorKind};
+use jetpack_partner_core::{ApiRequest, Auth, Client, ErrorKind};
 use serde_json::{json, Value};
 
 const USER: &str = "partner-12345";
@@ -215,7 +215,7 @@ fn remaining_partner_endpoints() {
     // A key whose credentials are wrong gets the token error, a disabled key its own code.
     let mut bad = config(url);
     bad = {
-        let mut c = jetpack_partner::ClientConfig::new(PARTNER_ID, "not-the-secret");
+        let mut c = jetpack_partner_core::ClientConfig::new(PARTNER_ID, "not-the-secret");
         c.api_base = bad.api_base;
         c
     };
@@ -492,7 +492,7 @@ fn token_info_refuses_a_token_of_another_application() {
     let sb = start();
     let url = sb.url();
     let client = client(url);
-    let mut other_config = jetpack_partner::ClientConfig::new(OTHER_ID, OTHER_SECRET);
+    let mut other_config = jetpack_partner_core::ClientConfig::new(OTHER_ID, OTHER_SECRET);
     other_config.api_base = url.to_string();
     let other = Client::new(other_config).unwrap();
     let other_user = format!("partner-{OTHER_ID}");
@@ -609,7 +609,7 @@ fn licensing_lifecycle_and_errors_passed_through() {
     assert_eq!((e.code(), e.http_status()), ("invalid_product", Some(400)));
 
     // Another partner's license.
-    let mut other_config = jetpack_partner::ClientConfig::new(OTHER_ID, OTHER_SECRET);
+    let mut other_config = jetpack_partner_core::ClientConfig::new(OTHER_ID, OTHER_SECRET);
     other_config.api_base = url.to_string();
     let other = Client::new(other_config).unwrap();
     let e = other.license_status(&key).unwrap_err();

@@ -7,14 +7,16 @@ mod common;
 mod support;
 
 use common::*;
-use jetpack_partner::{site_identifier, Client, ClientConfig, Error, ErrorKind, Options, Reply};
+use jetpack_partner_core::{
+    site_identifier, Client, ClientConfig, Error, ErrorKind, Options, Reply,
+};
 use serde_json::{json, Value};
 use support::TlsServer;
 
 const MIB: usize = 1 << 20;
 
 fn huge(c: char) -> String {
-    std::iter::repeat(c).take(MIB).collect()
+    std::iter::repeat_n(c, MIB).collect()
 }
 
 type Call<'a> = Box<dyn Fn(&Client) -> Result<Reply, Error> + 'a>;

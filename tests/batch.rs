@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use common::{fault, processed, start};
-use jetpack_partner::batch::{BatchItem, BatchOptions, Outcome, Summary};
-use jetpack_partner::{Client, Options};
+use jetpack_partner_core::batch::{BatchItem, BatchOptions, Outcome, Summary};
+use jetpack_partner_core::{Client, Options};
 use serde_json::json;
 
 fn temp_journal(tag: &str) -> std::path::PathBuf {

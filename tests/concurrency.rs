@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use common::*;
-use jetpack_partner::{Client, Options};
+use jetpack_partner_core::{Client, Options};
 
 const THREADS: usize = 8;
 const PER_THREAD: usize = 2_000;

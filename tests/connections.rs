@@ -8,7 +8,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use jetpack_partner::{Client, ClientConfig, Options};
+use jetpack_partner_core::{Client, ClientConfig, Options};
 
 const TOKEN_REPLY: &str = r#"{"access_token":"conn-test-token","token_type":"bearer"}"#;
 // Spaced out and ending in a newline, as servers may send it: the C ABI hands it over as is.
@@ -133,7 +133,7 @@ fn client(base: &str) -> Client {
     Client::new(config).unwrap()
 }
 
-fn provision(client: &Client) -> jetpack_partner::Reply {
+fn provision(client: &Client) -> jetpack_partner_core::Reply {
     client
         .provision(
             "admin",
@@ -221,6 +221,8 @@ fn chunked_and_close_delimited_replies_are_read_whole() {
 /// The C ABI, declared here as a C program would (the symbols are in the library under test).
 mod c_abi {
     use std::ffi::c_char;
+    // Links the library under test, whose symbols the declarations below name.
+    use jetpack_partner as _;
     pub enum Client {}
     pub enum Response {}
     extern "C" {

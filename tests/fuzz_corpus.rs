@@ -1,11 +1,11 @@
 //! Replays the committed fuzz corpus (`fuzz/corpus/<target>/`) and the hand-written seeds
 //! (`fuzz/seeds/<target>/`) through the same property checks the fuzz targets run
-//! (`jetpack_partner::fuzzing`), so a regression on any input the fuzzer found fails a normal
+//! (`jetpack_partner_core::fuzzing`), so a regression on any input the fuzzer found fails a normal
 //! `cargo test`.
 
 use std::path::Path;
 
-use jetpack_partner::fuzzing::{run_target, TARGETS};
+use jetpack_partner_core::fuzzing::{run_target, TARGETS};
 
 fn files(dir: &Path) -> Vec<std::path::PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {

@@ -18,7 +18,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use hostile::{json_reply, Act, HostileServer, Opening, Witness, TOKEN};
-use jetpack_partner::{ApiRequest, Backoff, Client, ClientConfig};
+use jetpack_partner_core::{ApiRequest, Backoff, Client, ClientConfig};
 use support::{TempDir, TestCa, LOOPBACK};
 
 const SECRET: &str = "hostile-test-partner-secret-5d0c";
@@ -412,7 +412,7 @@ fn client(url: &str, bundle: Option<&std::path::Path>, max_response_bytes: u64) 
     Client::new(config).expect("valid config")
 }
 
-fn get(client: &Client, path: &str) -> Result<serde_json::Value, jetpack_partner::Error> {
+fn get(client: &Client, path: &str) -> Result<serde_json::Value, jetpack_partner_core::Error> {
     client
         .request(&ApiRequest::new("GET", path))
         .map(|r| r.body)

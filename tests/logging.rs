@@ -5,7 +5,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use common::*;
-use jetpack_partner::{Client, ClientConfig, LogSink};
+use jetpack_partner_core::{Client, ClientConfig, LogSink};
 use serde_json::json;
 
 fn collecting() -> (LogSink, Arc<Mutex<Vec<String>>>) {

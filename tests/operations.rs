@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use jetpack_partner::{site_identifier, Client, ClientConfig, ErrorKind};
+use jetpack_partner_core::{site_identifier, Client, ClientConfig, ErrorKind};
 use serde_json::json;
 
 #[test]

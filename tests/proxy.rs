@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use jetpack_partner::{Backoff, Client, ClientConfig, Options};
+use jetpack_partner_core::{Backoff, Client, ClientConfig, Options};
 use serde_json::json;
 use support::{TempDir, TestCa, TlsServer, LOOPBACK, TLS_TOKEN};
 
@@ -158,7 +158,7 @@ fn config(api_base: String, proxy: String) -> ClientConfig {
     config
 }
 
-fn provision(client: &Client) -> Result<jetpack_partner::Reply, jetpack_partner::Error> {
+fn provision(client: &Client) -> Result<jetpack_partner_core::Reply, jetpack_partner_core::Error> {
     client.provision(
         "admin",
         "https://proxied.example",

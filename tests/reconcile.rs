@@ -4,8 +4,10 @@
 mod common;
 
 use common::start;
-use jetpack_partner::batch::reconcile::{DifferenceKind, ExpectedPlan, ReconcileOptions, Report};
-use jetpack_partner::{Client, Options};
+use jetpack_partner_core::batch::reconcile::{
+    DifferenceKind, ExpectedPlan, ReconcileOptions, Report,
+};
+use jetpack_partner_core::{Client, Options};
 use serde_json::json;
 
 fn url(name: &str) -> String {

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{clear_faults, count, fault, reset_stats, stats};
-use jetpack_partner::{Backoff, Client, ClientConfig, Error, LogSink, Options, Reply};
+use jetpack_partner_core::{Backoff, Client, ClientConfig, Error, LogSink, Options, Reply};
 use jetpack_partner_sandbox::{Config, Sandbox};
 use serde_json::{json, Value};
 use support::TempDir;

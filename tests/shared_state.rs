@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use jetpack_partner::{Client, ClientConfig, ErrorKind};
+use jetpack_partner_core::{Client, ClientConfig, ErrorKind};
 use serde_json::json;
 
 #[test]

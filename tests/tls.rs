@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use jetpack_partner::{Backoff, Client, ClientConfig, ErrorKind, Options};
+use jetpack_partner_core::{Backoff, Client, ClientConfig, ErrorKind, Options};
 use support::{TempDir, TestCa, TlsServer, LOOPBACK, TLS_TOKEN};
 
 const SECRET: &str = "tls-test-partner-secret-41d9";
@@ -27,7 +27,7 @@ fn config(api_base: String, ca_bundle: Option<std::path::PathBuf>) -> ClientConf
     config
 }
 
-fn provision(client: &Client) -> Result<jetpack_partner::Reply, jetpack_partner::Error> {
+fn provision(client: &Client) -> Result<jetpack_partner_core::Reply, jetpack_partner_core::Error> {
     client.provision(
         "admin",
         "https://example.com",
@@ -48,7 +48,7 @@ fn wait_failed_handshakes(server: &TlsServer, n: usize) -> usize {
     }
 }
 
-fn assert_tls_error(err: &jetpack_partner::Error, server: &TlsServer) {
+fn assert_tls_error(err: &jetpack_partner_core::Error, server: &TlsServer) {
     assert_eq!(err.code(), "tls_error", "{err:?}");
     assert_eq!(err.kind(), ErrorKind::Tls);
     assert_eq!(err.http_status(), None);

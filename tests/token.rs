@@ -5,7 +5,7 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use jetpack_partner::ErrorKind;
+use jetpack_partner_core::ErrorKind;
 use serde_json::json;
 
 #[test]

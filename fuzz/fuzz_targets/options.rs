@@ -1,7 +1,7 @@
 #![no_main]
-//! Fuzz target `options`: the properties live in `jetpack_partner::fuzzing`, shared with the corpus
+//! Fuzz target `options`: the properties live in `jetpack_partner_core::fuzzing`, shared with the corpus
 //! replay test (`tests/fuzz_corpus.rs`).
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    assert!(jetpack_partner::fuzzing::run_target("options", data));
+    assert!(jetpack_partner_core::fuzzing::run_target("options", data));
 });

@@ -1,9 +1,9 @@
 #![no_main]
-//! Fuzz target `site_identifier`: the properties live in `jetpack_partner::fuzzing`, shared with the corpus
+//! Fuzz target `site_identifier`: the properties live in `jetpack_partner_core::fuzzing`, shared with the corpus
 //! replay test (`tests/fuzz_corpus.rs`).
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    assert!(jetpack_partner::fuzzing::run_target(
+    assert!(jetpack_partner_core::fuzzing::run_target(
         "site_identifier",
         data
     ));

@@ -15,11 +15,11 @@ use super::jp_code;
 use super::macros::ffi_boundary;
 use super::operations::{client_ref, panicked};
 use super::response::{deliver, jp_response};
-use crate::client::Reply;
-use crate::error::Error;
-use crate::oauth::{self, AuthorizeParams, Grant, ResponseType, Scope};
-use crate::options::Options;
-use crate::request::{ApiRequest, Auth};
+use jetpack_partner_core::oauth::{self, AuthorizeParams, Grant, ResponseType, Scope};
+use jetpack_partner_core::Error;
+use jetpack_partner_core::Options;
+use jetpack_partner_core::Reply;
+use jetpack_partner_core::{ApiRequest, Auth};
 
 /// Overwrites every string of a JSON value (parsed arguments may hold passwords or tokens).
 fn wipe_value(value: &mut Value) {

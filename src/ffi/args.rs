@@ -5,8 +5,8 @@ use std::ffi::{c_char, CStr};
 use serde_json::Value;
 use zeroize::Zeroize;
 
-use crate::error::Error;
-use crate::options::Options;
+use jetpack_partner_core::Error;
+use jetpack_partner_core::Options;
 
 /// A required C string argument as `&str`.
 ///

@@ -10,9 +10,9 @@ use super::args::{optional_str, options, required_str};
 use super::client::{c_text, config_result, jp_client};
 use super::jp_code;
 use super::macros::ffi_boundary;
-use crate::batch::{BatchItem, BatchOptions, BatchRun, MAX_CONCURRENCY};
-use crate::client::Client;
-use crate::error::Error;
+use jetpack_partner_core::batch::{BatchItem, BatchOptions, BatchRun, MAX_CONCURRENCY};
+use jetpack_partner_core::Client;
+use jetpack_partner_core::Error;
 
 /// Calls in flight of a new batch.
 pub const JP_BATCH_DEFAULT_CONCURRENCY: u32 = 8;
@@ -379,7 +379,7 @@ pub unsafe extern "C" fn jp_batch_free(batch: *mut jp_batch) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::batch::DEFAULT_CONCURRENCY;
+    use jetpack_partner_core::batch::DEFAULT_CONCURRENCY;
 
     #[test]
     fn the_c_limits_are_the_batchs() {

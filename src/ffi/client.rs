@@ -9,9 +9,9 @@ use std::time::Duration;
 use super::args::{optional_str, required_str};
 use super::jp_code;
 use super::macros::ffi_boundary;
-use crate::client::Client;
-use crate::config::ClientConfig;
-use crate::error::Error;
+use jetpack_partner_core::Client;
+use jetpack_partner_core::ClientConfig;
+use jetpack_partner_core::Error;
 
 /// A partner API client (opaque). Create it with `jp_client_new`, change its settings before sharing
 /// it, then use it from any number of threads at once; release it with `jp_client_free`.

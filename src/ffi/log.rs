@@ -7,8 +7,8 @@ use std::sync::Arc;
 use super::client::{c_text, config_result};
 use super::jp_code;
 use super::macros::ffi_boundary;
-use crate::error::Error;
-use crate::log::set_global_sink;
+use jetpack_partner_core::set_global_sink;
+use jetpack_partner_core::Error;
 
 /// Receives one diagnostic line: `level` is `JP_LOG_ERROR`, `JP_LOG_INFO` or `JP_LOG_DEBUG`; `line` is
 /// NUL-terminated UTF-8 without a trailing newline, borrowed for the duration of the call only;
@@ -83,7 +83,7 @@ pub unsafe extern "C" fn jp_set_log_callback(
                 user_data,
             };
             Arc::new(move |level: u32, line: &str| callback.deliver(level, line))
-                as crate::log::GlobalSink
+                as jetpack_partner_core::GlobalSink
         });
         set_global_sink(sink);
         config_result(Ok(()))

@@ -21,7 +21,7 @@ use std::ffi::c_char;
 
 pub use batch::{JP_BATCH_DEFAULT_CONCURRENCY, JP_BATCH_MAX_CONCURRENCY, JP_BATCH_WAIT_FOREVER};
 
-use crate::error::ErrorKind;
+use jetpack_partner_core::ErrorKind;
 
 /// Major version: the number in the library's SONAME (`libjetpack_partner.so.0`).
 pub const JP_VERSION_MAJOR: u32 = 0;

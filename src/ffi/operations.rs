@@ -7,12 +7,8 @@ use super::client::jp_client;
 use super::jp_code;
 use super::macros::ffi_boundary;
 use super::response::{deliver, deliver_text, jp_response};
-use crate::client::ReplyText;
-use crate::error::Error;
-use crate::operations::cancel::cancel_call;
-use crate::operations::partner_key_new::partner_key_new_call;
-use crate::operations::provision::provision_call;
-use crate::operations::status::status_call;
+use jetpack_partner_core::Error;
+use jetpack_partner_core::ReplyText;
 
 /// The client behind a `const jp_client *`.
 ///
@@ -69,12 +65,13 @@ pub unsafe extern "C" fn jp_provision(
             let local_user = unsafe { required_str(local_user, "local_user") }?;
             let siteurl = unsafe { required_str(siteurl, "siteurl") }?;
             let plan = unsafe { optional_str(plan, "plan") }?;
-            let call = unsafe {
+            unsafe {
                 with_options(options_json, |options| {
-                    provision_call(local_user, siteurl, plan, options)
+                    client
+                        .client
+                        .provision_text(local_user, siteurl, plan, options)
                 })
-            }?;
-            client.client.execute_text(call)
+            }
         })();
         // SAFETY: out per the contract.
         unsafe { deliver_text(out, result) }
@@ -104,8 +101,11 @@ pub unsafe extern "C" fn jp_cancel(
             // SAFETY (all three): arguments per the contract.
             let client = unsafe { client_ref(client) }?;
             let site = unsafe { required_str(site, "site") }?;
-            let call = unsafe { with_options(options_json, |options| cancel_call(site, options)) }?;
-            client.client.execute_text(call)
+            unsafe {
+                with_options(options_json, |options| {
+                    client.client.cancel_text(site, options)
+                })
+            }
         })();
         // SAFETY: out per the contract.
         unsafe { deliver_text(out, result) }
@@ -135,10 +135,11 @@ pub unsafe extern "C" fn jp_partner_key_new(
             // SAFETY (all three): arguments per the contract.
             let client = unsafe { client_ref(client) }?;
             let name = unsafe { required_str(name, "name") }?;
-            let call = unsafe {
-                with_options(options_json, |options| partner_key_new_call(name, options))
-            }?;
-            client.client.execute_text(call)
+            unsafe {
+                with_options(options_json, |options| {
+                    client.client.partner_key_new_text(name, options)
+                })
+            }
         })();
         // SAFETY: out per the contract.
         unsafe { deliver_text(out, result) }
@@ -165,7 +166,7 @@ pub unsafe extern "C" fn jp_status(
             // SAFETY (both): arguments per the contract.
             let client = unsafe { client_ref(client) }?;
             let site = unsafe { required_str(site, "site") }?;
-            client.client.execute_text(status_call(site)?)
+            client.client.status_text(site)
         })();
         // SAFETY: out per the contract.
         unsafe { deliver_text(out, result) }

@@ -11,8 +11,8 @@ use super::args::{optional_str, required_str};
 use super::client::{c_text, config_result, jp_client};
 use super::jp_code;
 use super::macros::ffi_boundary;
-use crate::batch::reconcile::{ExpectedPlan, ReconcileOptions};
-use crate::error::Error;
+use jetpack_partner_core::batch::reconcile::{ExpectedPlan, ReconcileOptions};
+use jetpack_partner_core::Error;
 
 fn expected_list(text: &str) -> Result<Vec<ExpectedPlan>, Error> {
     let field = "expected_json";

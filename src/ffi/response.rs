@@ -10,9 +10,9 @@ use zeroize::{Zeroize, Zeroizing};
 use super::client::c_text;
 use super::jp_code;
 use super::macros::ffi_boundary;
-use crate::client::{Reply, ReplyText};
-use crate::error::Error;
-use crate::secret::extend_wiping;
+use jetpack_partner_core::extend_wiping;
+use jetpack_partner_core::Error;
+use jetpack_partner_core::{Reply, ReplyText};
 
 /// The outcome of one operation (opaque): success flag, the server's JSON, error code and message,
 /// HTTP status, attempts. Immutable once returned; release it with `jp_response_free`.

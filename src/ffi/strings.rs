@@ -7,8 +7,8 @@ use super::args::required_str;
 use super::client::{c_text, config_result};
 use super::jp_code;
 use super::macros::ffi_boundary;
-use crate::error::Error;
-use crate::site::site_identifier;
+use jetpack_partner_core::site_identifier;
+use jetpack_partner_core::Error;
 
 /// Releases a string the library handed over as `char *` (from `jp_site_identifier`). NULL is a
 /// no-op. Never pass a `const char *` borrowed from a response or `jp_version`.

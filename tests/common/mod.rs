@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use jetpack_partner::{Backoff, Client, ClientConfig, Options};
+use jetpack_partner_core::{Backoff, Client, ClientConfig, Options};
 use jetpack_partner_sandbox::{Config, Sandbox};
 use serde_json::{json, Value};
 

@@ -2,7 +2,7 @@
 
 use zeroize::Zeroizing;
 
-use crate::client::{Call, Client, Reply};
+use crate::client::{Call, Client, Reply, ReplyText};
 use crate::error::Error;
 use crate::options::{self, body, Kind, Options, Place, Spec};
 use crate::site::{encode_path_segment, identifier_for_field};
@@ -38,6 +38,11 @@ impl Client {
     /// `{"success": false}` means the site had no partner plan: there was nothing to cancel.
     pub fn cancel(&self, site: &str, options: &Options) -> Result<Reply, Error> {
         self.execute(cancel_call(site, options)?)
+    }
+
+    /// [`Client::cancel`], with the reply as the server's JSON text.
+    pub fn cancel_text(&self, site: &str, options: &Options) -> Result<ReplyText, Error> {
+        self.execute_text(cancel_call(site, options)?)
     }
 }
 

@@ -17,7 +17,7 @@ use std::ffi::OsString;
 use std::fmt;
 use std::time::Duration;
 
-/// The options object handed to the library (`jetpack_partner::Options`).
+/// The options object handed to the library (`jetpack_partner_core::Options`).
 pub type Options = Map<String, Value>;
 
 /// A subcommand of the tool.

@@ -102,7 +102,7 @@ impl Pacer {
         }
         state.successes = 0;
         let resume = now + pause;
-        if state.resume_at.map_or(true, |at| at < resume) {
+        if state.resume_at.is_none_or(|at| at < resume) {
             state.resume_at = Some(resume);
         }
     }

@@ -3,8 +3,8 @@
 
 use std::process::ExitCode;
 
-use jetpack_partner::batch::reconcile::{ExpectedPlan, ReconcileOptions, Report, ALL_KINDS};
-use jetpack_partner::Client;
+use jetpack_partner_core::batch::reconcile::{ExpectedPlan, ReconcileOptions, Report, ALL_KINDS};
+use jetpack_partner_core::Client;
 use serde_json::{json, Value};
 
 use crate::bulk::{print_line, rejected_line, Action, BulkCall};
@@ -39,7 +39,7 @@ pub fn run(client: &Client, call: BulkCall, secrets: &[String]) -> ExitCode {
         let problem = match (&site, &plan) {
             (None, _) => Some("site: required".to_string()),
             (_, None) => Some("plan: required".to_string()),
-            (Some(site), Some(_)) => jetpack_partner::site_identifier(site)
+            (Some(site), Some(_)) => jetpack_partner_core::site_identifier(site)
                 .err()
                 .map(|e| e.message().to_string()),
         };

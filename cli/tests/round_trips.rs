@@ -2,7 +2,9 @@
 //! reused by another process, a refused cached token replaced once, kept connections reused while
 //! the server keeps them (its `Keep-Alive: timeout`, the client's `idle_timeout`), and `warm()`.
 
+#[path = "../../tests/counting/mod.rs"]
 mod counting;
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
 use std::os::unix::fs::PermissionsExt;
@@ -11,7 +13,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use counting::CountingServer;
-use jetpack_partner::{ApiRequest, Client, ClientConfig};
+use jetpack_partner_core::{ApiRequest, Client, ClientConfig};
 use support::TempDir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_jetpack-partner");

@@ -2,7 +2,7 @@
 
 use zeroize::Zeroizing;
 
-use crate::client::{Call, Client, Reply};
+use crate::client::{Call, Client, Reply, ReplyText};
 use crate::error::Error;
 use crate::options::{self, append_pair, body, Kind, Options, Spec};
 use crate::transport::Method;
@@ -30,6 +30,11 @@ impl Client {
     /// own right, to be stored as a secret.
     pub fn partner_key_new(&self, name: &str, options: &Options) -> Result<Reply, Error> {
         self.execute(partner_key_new_call(name, options)?)
+    }
+
+    /// [`Client::partner_key_new`], with the reply as the server's JSON text.
+    pub fn partner_key_new_text(&self, name: &str, options: &Options) -> Result<ReplyText, Error> {
+        self.execute_text(partner_key_new_call(name, options)?)
     }
 }
 

@@ -22,8 +22,8 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// labels are converted to Punycode; the query of a URL is not part of the identifier.
 ///
 /// ```
-/// assert_eq!(jetpack_partner::site_identifier("https://example.com/demo/").unwrap(), "example.com::demo");
-/// assert_eq!(jetpack_partner::site_identifier("12345").unwrap(), "12345");
+/// assert_eq!(jetpack_partner_core::site_identifier("https://example.com/demo/").unwrap(), "example.com::demo");
+/// assert_eq!(jetpack_partner_core::site_identifier("12345").unwrap(), "12345");
 /// ```
 pub fn site_identifier(site: &str) -> Result<String, Error> {
     identifier_for_field("site", site)

@@ -13,13 +13,13 @@ pub type LogSink = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// A process-wide receiver of the lines of every client that has no [`LogSink`] of its own (the C
 /// ABI's `jp_set_log_callback`): gets the level (1 error, 2 info, 3 debug) and the redacted line.
-pub(crate) type GlobalSink = Arc<dyn Fn(u32, &str) + Send + Sync>;
+pub type GlobalSink = Arc<dyn Fn(u32, &str) + Send + Sync>;
 
 static GLOBAL_SINK: RwLock<Option<GlobalSink>> = RwLock::new(None);
 
 /// Sets or removes the process-wide receiver. Returns once no line is being delivered to the previous
 /// one any more (a line being written holds the lock for reading).
-pub(crate) fn set_global_sink(sink: Option<GlobalSink>) {
+pub fn set_global_sink(sink: Option<GlobalSink>) {
     *GLOBAL_SINK.write().unwrap_or_else(|e| e.into_inner()) = sink;
 }
 

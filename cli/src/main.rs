@@ -18,7 +18,7 @@ mod table;
 
 use api::Failure;
 use args::{Call, Invocation, Plan, Settings};
-use jetpack_partner::{Client, ClientConfig, Error};
+use jetpack_partner_core::{Client, ClientConfig, Error};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -123,7 +123,7 @@ fn execute(plan: Plan) -> Result<String, Failure> {
         .settings
         .api_base
         .clone()
-        .unwrap_or_else(|| jetpack_partner::DEFAULT_API_BASE.to_owned());
+        .unwrap_or_else(|| jetpack_partner_core::DEFAULT_API_BASE.to_owned());
     let client = client(plan.settings)?;
     let reply = match plan.call {
         Call::Provision {

@@ -8,10 +8,10 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use jetpack_partner::batch::{
+use jetpack_partner_core::batch::{
     BatchItem, BatchOptions, BatchResult, Summary, DEFAULT_CONCURRENCY, MAX_CONCURRENCY,
 };
-use jetpack_partner::Options;
+use jetpack_partner_core::Options;
 use serde_json::json;
 
 use crate::args::{invalid, InvalidArgument, Raw, Secret, Settings};
@@ -352,12 +352,12 @@ pub fn rejected_line(error: &RowError) -> String {
 
 /// Runs a batch, printing each result line as it lands with a progress bar on a terminal.
 pub fn run_items(
-    client: &jetpack_partner::Client,
+    client: &jetpack_partner_core::Client,
     items: Vec<BatchItem>,
     lines: &[u64],
     options: &BatchOptions,
     secrets: &[String],
-) -> Result<Ran, jetpack_partner::Error> {
+) -> Result<Ran, jetpack_partner_core::Error> {
     let total = items.len() as u64;
     let mut run = client.run_batch(items, options)?;
     let bar = progress_bar(total);

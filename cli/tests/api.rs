@@ -1,7 +1,7 @@
 //! The `jetpack-partner` commands of the whole API (reporting, licensing, OAuth, the
 //! generic request, the remaining partner endpoints), run against the in-process sandbox.
 
-use jetpack_partner::{Client, ClientConfig, Options};
+use jetpack_partner_core::{Client, ClientConfig, Options};
 use jetpack_partner_sandbox::{Config, Sandbox};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -1023,7 +1023,7 @@ fn help_lists_every_new_command() {
 // ---------------------------------------------------------------- shell examples
 
 fn script(name: &str) -> String {
-    format!("{}/examples/shell/{name}", env!("CARGO_MANIFEST_DIR"))
+    format!("{}/../examples/shell/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 fn sh(sb: &Sandbox, name: &str, args: &[&str], env: &[(&str, &str)]) -> Output {

@@ -1,6 +1,6 @@
 //! Status of a site: `GET /rest/v1.4/jpphp/{site}/status` (PROTOCOL.md §4).
 
-use crate::client::{Call, Client, Reply};
+use crate::client::{Call, Client, Reply, ReplyText};
 use crate::error::Error;
 use crate::site::{encode_path_segment, identifier_for_field};
 use crate::transport::Method;
@@ -11,6 +11,11 @@ impl Client {
     /// use it after `outcome_unknown` to learn whether a provision or cancel took effect.
     pub fn status(&self, site: &str) -> Result<Reply, Error> {
         self.execute(status_call(site)?)
+    }
+
+    /// [`Client::status`], with the reply as the server's JSON text.
+    pub fn status_text(&self, site: &str) -> Result<ReplyText, Error> {
+        self.execute_text(status_call(site)?)
     }
 }
 

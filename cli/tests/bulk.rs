@@ -2,6 +2,7 @@
 //! SIGKILL in the middle, then run again: the sandbox's request log shows exactly one successful
 //! provision per site. Also malformed rows, --strict and the exit statuses.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::collections::HashMap;
@@ -256,7 +257,7 @@ fn cancels_from_csv_and_usage_errors() {
                 "admin",
                 &format!("https://cc-{i}.example/"),
                 Some("premium"),
-                &jetpack_partner::Options::new(),
+                &jetpack_partner_core::Options::new(),
             )
             .unwrap();
     }
@@ -318,7 +319,7 @@ fn reconcile_reports_each_kind_of_difference_and_fix_removes_them() {
     let url = sandbox.url();
     let client = common::client(url);
     let connected = json!({"wpcom_user_id": 1}).as_object().unwrap().clone();
-    let none = jetpack_partner::Options::new();
+    let none = jetpack_partner_core::Options::new();
     for name in ["ok", "unbilled", "wrong", "gone"] {
         let plan = if name == "wrong" {
             "professional"

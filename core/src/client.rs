@@ -32,12 +32,25 @@ pub struct Reply {
 }
 
 /// A successful call's reply as the JSON text the server sent, checked to be JSON but not parsed:
-/// what the C ABI hands over, without building a [`Value`] it would write out again. Wiped when
-/// dropped (a reply can carry a new key's secret).
-pub(crate) struct ReplyText {
+/// for callers that hand the reply on (the C ABI does), without building a [`Value`] they would
+/// write out again. Wiped when dropped (a reply can carry a new key's secret).
+pub struct ReplyText {
+    /// The reply's JSON text, exactly as the server sent it (UTF-8).
     pub text: Zeroizing<Vec<u8>>,
+    /// The HTTP status (200 for every documented success).
     pub http_status: u16,
+    /// HTTP attempts made to the operation's endpoint (the token request is not counted).
     pub attempts: u32,
+}
+
+impl fmt::Debug for ReplyText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReplyText")
+            .field("text", &format_args!("[{} bytes]", self.text.len()))
+            .field("http_status", &self.http_status)
+            .field("attempts", &self.attempts)
+            .finish()
+    }
 }
 
 /// Members of a reply that carry credentials: shown as `[redacted]` by `Debug`.

@@ -696,7 +696,10 @@ fn the_secret_never_appears_in_any_output() {
 #[test]
 fn the_shell_example_is_a_drop_in_replacement() {
     let sb = sandbox();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/shell/provision.sh");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/shell/provision.sh"
+    );
     let out = Command::new("sh")
         .arg(script)
         .args([

@@ -58,7 +58,7 @@ pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
 
 /// Appends `data` to `buf`. When `buf` must grow, its contents move to a new buffer and the old one
 /// is wiped, so that no copy of what it held (a token, a secret) is left in freed memory.
-pub(crate) fn extend_wiping(buf: &mut Vec<u8>, data: &[u8]) {
+pub fn extend_wiping(buf: &mut Vec<u8>, data: &[u8]) {
     let needed = buf.len() + data.len();
     if needed > buf.capacity() {
         let mut bigger = Vec::with_capacity(needed.max(buf.capacity() * 2));

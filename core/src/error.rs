@@ -95,7 +95,7 @@ impl Error {
     }
 
     /// `invalid_argument` naming the field: the message reads `"<field>: <problem>"`.
-    pub(crate) fn invalid_argument(field: &str, problem: impl fmt::Display) -> Self {
+    pub fn invalid_argument(field: &str, problem: impl fmt::Display) -> Self {
         Error::new(ErrorKind::InvalidArgument, format!("{field}: {problem}"))
     }
 
@@ -133,7 +133,8 @@ impl Error {
         }))
     }
 
-    pub(crate) fn internal(message: impl Into<String>) -> Self {
+    /// An `internal` error: a defect of the library or of its caller's glue, never of the server.
+    pub fn internal(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Internal, message)
     }
 

@@ -2,7 +2,7 @@
 
 use zeroize::Zeroizing;
 
-use crate::client::{Call, Client, Reply};
+use crate::client::{Call, Client, Reply, ReplyText};
 use crate::error::Error;
 use crate::options::{self, append_pair, body, is_set, Kind, Options, Place, Spec};
 use crate::transport::Method;
@@ -68,6 +68,17 @@ impl Client {
         options: &Options,
     ) -> Result<Reply, Error> {
         self.execute(provision_call(local_user, siteurl, plan, options)?)
+    }
+
+    /// [`Client::provision`], with the reply as the server's JSON text.
+    pub fn provision_text(
+        &self,
+        local_user: &str,
+        siteurl: &str,
+        plan: Option<&str>,
+        options: &Options,
+    ) -> Result<ReplyText, Error> {
+        self.execute_text(provision_call(local_user, siteurl, plan, options)?)
     }
 }
 

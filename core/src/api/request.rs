@@ -2,21 +2,19 @@
 //! path, query, a form or JSON body, and the partner token, a user token or no token.
 
 use std::fmt;
-use std::sync::Arc;
 
 use serde_json::Value;
 use zeroize::{Zeroize, Zeroizing};
 
+use super::arguments::check_token;
+use super::options::Options;
 use crate::client::{Call, CallAuth, Client, Reply};
 use crate::error::Error;
-use crate::options::{append_pair, Options};
-use crate::secret::Secret;
-use crate::transport::{Body, Method};
+use crate::http::exchange::{Body, Method};
+use crate::http::form::append_pair;
 
 /// Longest accepted path, in bytes.
 const MAX_PATH_BYTES: usize = 2048;
-/// Longest accepted token, in bytes.
-const MAX_TOKEN_BYTES: usize = 4096;
 
 /// The bearer token a request carries.
 pub enum Auth {
@@ -91,55 +89,6 @@ impl fmt::Debug for ApiRequest {
             .field("auth", &self.auth)
             .finish()
     }
-}
-
-/// A bearer token given by the caller: not empty, at most 4096 bytes, no whitespace or control
-/// characters.
-pub(crate) fn check_token(field: &str, token: &str) -> Result<Arc<Secret>, Error> {
-    if token.is_empty() {
-        return Err(Error::invalid_argument(field, "must not be empty"));
-    }
-    if token.len() > MAX_TOKEN_BYTES {
-        return Err(Error::invalid_argument(
-            field,
-            format!("must be at most {MAX_TOKEN_BYTES} bytes long"),
-        ));
-    }
-    if !token.bytes().all(|b| b.is_ascii_graphic()) {
-        // It travels in an HTTP header, which carries no other bytes safely.
-        return Err(Error::invalid_argument(
-            field,
-            "must be printable ASCII: no whitespace, control or non-ASCII characters",
-        ));
-    }
-    Ok(Arc::new(Secret::new(token)))
-}
-
-/// An identifier used as one path segment (partner ID, key ID, license key): not empty, at most 255
-/// bytes, no whitespace, control characters or `/`. Returns it percent-encoded.
-pub(crate) fn path_segment(field: &str, value: &str) -> Result<String, Error> {
-    if value.is_empty() {
-        return Err(Error::invalid_argument(field, "must not be empty"));
-    }
-    if value.len() > 255 {
-        return Err(Error::invalid_argument(
-            field,
-            "must be at most 255 bytes long",
-        ));
-    }
-    if value
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || c == '/' || c == '\\')
-    {
-        return Err(Error::invalid_argument(
-            field,
-            "must not contain whitespace, control characters or '/'",
-        ));
-    }
-    if value == "." || value == ".." {
-        return Err(Error::invalid_argument(field, "must not be '.' or '..'"));
-    }
-    Ok(crate::site::encode_path_segment(value))
 }
 
 fn check_method(method: &str) -> Result<Method, Error> {
@@ -354,19 +303,5 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("password"));
-    }
-
-    #[test]
-    fn segments_and_tokens_are_checked() {
-        assert_eq!(path_segment("key_id", "12").unwrap(), "12");
-        assert_eq!(
-            path_segment("license_key", "ab:c d").unwrap_err().code(),
-            "invalid_argument"
-        );
-        assert!(path_segment("key_id", "a/b").is_err());
-        assert!(path_segment("key_id", "..").is_err());
-        assert!(check_token("user_token", "").is_err());
-        assert!(check_token("user_token", "a b").is_err());
-        assert_eq!(check_token("user_token", "abc").unwrap().expose(), "abc");
     }
 }

@@ -20,12 +20,12 @@ use ureq::unversioned::transport::DefaultConnector;
 use ureq::Agent;
 use zeroize::Zeroizing;
 
-use crate::config::Settings;
-use crate::resolve::{self, LookedUpFirst, Target};
-use crate::secret::Secret;
-use crate::transport::{
-    classify, Failure, FailureKind, HttpReply, HttpRequest, Method, USER_AGENT,
-};
+use super::exchange::{classify, Failure, FailureKind, HttpReply, HttpRequest, Method, USER_AGENT};
+use super::resolve::{self, LookedUpFirst, Target};
+use super::settings::HttpSettings;
+use super::trust;
+use crate::secret::{extend_wiping, Secret};
+use crate::validate::parse_http_url;
 
 /// Kept-alive connections kept at most (enough for every thread of a busy process).
 const MAX_IDLE_CONNECTIONS: usize = 32;
@@ -56,10 +56,10 @@ pub(crate) struct HttpClient {
 
 impl HttpClient {
     /// Makes the agent (no connection is opened, no thread started).
-    pub(crate) fn new(settings: &Settings) -> HttpClient {
+    pub(crate) fn new(settings: &HttpSettings) -> HttpClient {
         let https = settings.api_base.starts_with("https:");
         let roots = if https {
-            crate::trust::root_certs(&settings.extra_roots)
+            trust::root_certs(&settings.extra_roots)
         } else {
             RootCerts::WebPki
         };
@@ -85,7 +85,7 @@ impl HttpClient {
             .max_idle_connections(MAX_IDLE_CONNECTIONS)
             .max_idle_connections_per_host(MAX_IDLE_CONNECTIONS)
             .build();
-        let target = crate::validate::parse_http_url("api_base", &settings.api_base)
+        let target = parse_http_url("api_base", &settings.api_base)
             .ok()
             .filter(|_| settings.proxy.is_none())
             .map(|url| Target::new(&url.host, url.port.unwrap_or(if https { 443 } else { 80 })));
@@ -119,7 +119,7 @@ impl HttpClient {
     /// lookup, TCP, proxy tunnel, TLS handshake) within the connect time limit.
     pub(crate) fn exchange(
         &self,
-        settings: &Settings,
+        settings: &HttpSettings,
         request: &HttpRequest<'_>,
         remaining: Duration,
     ) -> Result<HttpReply, Failure> {
@@ -130,7 +130,7 @@ impl HttpClient {
 
     fn exchange_looked_up(
         &self,
-        settings: &Settings,
+        settings: &HttpSettings,
         request: &HttpRequest<'_>,
         remaining: Duration,
     ) -> Result<HttpReply, Failure> {
@@ -294,7 +294,7 @@ fn read_body(body: ureq::Body, cap: u64) -> Result<Zeroizing<Vec<u8>>, Failure> 
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(classify(ureq::Error::from(e))),
         };
-        crate::secret::extend_wiping(&mut body, &chunk[..n]);
+        extend_wiping(&mut body, &chunk[..n]);
     }
 }
 

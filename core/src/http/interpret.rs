@@ -5,9 +5,9 @@
 use serde_json::Value;
 use zeroize::Zeroizing;
 
+use super::exchange::HttpReply;
+use super::retry::Idempotence;
 use crate::error::{Error, ErrorKind};
-use crate::retry::Idempotence;
-use crate::transport::HttpReply;
 
 /// The sentence added to every failure after which a state-changing request may have been processed.
 pub(crate) const CHECK_STATUS: &str =

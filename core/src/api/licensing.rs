@@ -3,13 +3,13 @@
 
 use zeroize::Zeroizing;
 
+use super::arguments::{check_token, path_segment};
 use crate::client::{Call, CallAuth, Client, Reply};
 use crate::error::Error;
-use crate::options::append_pair;
-use crate::request::{check_token, path_segment};
-use crate::retry::Idempotence;
+use crate::http::exchange::{Body, Method};
+use crate::http::form::append_pair;
+use crate::http::retry::Idempotence;
 use crate::site::identifier_for_field;
-use crate::transport::{Body, Method};
 use crate::validate::{check_local_user, check_plan, check_siteurl, check_text};
 
 const BASE: &str = "/wpcom/v2/jetpack-licensing";

@@ -20,7 +20,7 @@ use ureq::http::Uri;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::NextTimeout;
 
-use crate::transport::{Failure, FailureKind};
+use super::exchange::{Failure, FailureKind};
 
 /// How long a host name's addresses are used before it is looked up again.
 pub(crate) const KEEP_ADDRESSES: Duration = Duration::from_secs(60);

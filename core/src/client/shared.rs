@@ -11,10 +11,10 @@
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use crate::config::Settings;
-use crate::http_client::HttpClient;
+use super::settings::Settings;
+use crate::http::agent::HttpClient;
 use crate::secret::Secret;
-use crate::token::TokenCache;
+use crate::token::cache::TokenCache;
 
 /// Most sets of settings kept at once.
 pub(crate) const MAX_ENTRIES: usize = 16;
@@ -46,12 +46,17 @@ impl Key {
         Key {
             partner_id: settings.partner_id.clone(),
             partner_secret: settings.partner_secret.clone(),
-            api_base: settings.api_base.clone(),
-            timeout: settings.timeout,
-            connect_timeout: settings.connect_timeout,
+            api_base: settings.http.api_base.clone(),
+            timeout: settings.http.timeout,
+            connect_timeout: settings.http.connect_timeout,
             proxy: settings.proxy_url.clone(),
-            extra_roots: settings.extra_roots.iter().map(|c| c.to_vec()).collect(),
-            idle_timeout: settings.idle_timeout,
+            extra_roots: settings
+                .http
+                .extra_roots
+                .iter()
+                .map(|c| c.to_vec())
+                .collect(),
+            idle_timeout: settings.http.idle_timeout,
             token_file: settings.token_file.as_ref().map(|f| f.path().to_path_buf()),
         }
     }
@@ -119,7 +124,7 @@ pub(crate) fn lookup(settings: &Settings, pid: u32) -> Arc<Shared> {
     }
     let shared = Arc::new(Shared {
         token: TokenCache::default(),
-        http: HttpClient::new(settings),
+        http: HttpClient::new(&settings.http),
     });
     registry.entries.push(Entry {
         key,
@@ -170,7 +175,7 @@ impl Slot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ClientConfig;
+    use crate::client::config::ClientConfig;
 
     fn settings(id: &str, secret: &str, base: &str) -> Settings {
         let mut config = ClientConfig::new(id, secret);
@@ -192,7 +197,7 @@ mod tests {
         assert!(!Arc::ptr_eq(&first, &lookup(&other_secret, pid)));
         assert!(!Arc::ptr_eq(&first, &lookup(&other_base, pid)));
         let mut timeout = a.clone();
-        timeout.connect_timeout = Duration::from_secs(1);
+        timeout.http.connect_timeout = Duration::from_secs(1);
         assert!(!Arc::ptr_eq(&first, &lookup(&timeout, pid)));
 
         // Bounded: after MAX_ENTRIES other settings, the least recently used entry is forgotten.

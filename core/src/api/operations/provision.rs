@@ -2,10 +2,11 @@
 
 use zeroize::Zeroizing;
 
+use crate::api::options::{self, body, is_set, Kind, Options, Place, Spec};
 use crate::client::{Call, Client, Reply, ReplyText};
 use crate::error::Error;
-use crate::options::{self, append_pair, body, is_set, Kind, Options, Place, Spec};
-use crate::transport::Method;
+use crate::http::exchange::Method;
+use crate::http::form::append_pair;
 use crate::validate::{check_local_user, check_plan, check_provision_siteurl};
 
 const TEXT: Kind = Kind::Text {

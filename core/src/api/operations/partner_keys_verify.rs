@@ -2,8 +2,8 @@
 
 use crate::client::{Call, Client, Reply};
 use crate::error::Error;
-use crate::retry::Idempotence;
-use crate::transport::Method;
+use crate::http::exchange::Method;
+use crate::http::retry::Idempotence;
 
 impl Client {
     /// Whether the client's credentials are a valid, enabled partner key: the key (`{"success": true,

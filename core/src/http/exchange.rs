@@ -1,6 +1,6 @@
 //! What one HTTP exchange is made of (the request, the reply read whole, the failure and whether the
-//! request may have reached the server); [`HttpClient`](crate::http_client::HttpClient) carries it
-//! out through ureq.
+//! request may have reached the server); [`HttpClient`](super::agent::HttpClient) carries it out
+//! through ureq.
 
 use std::io;
 use std::sync::Arc;

@@ -2,8 +2,8 @@
 
 use crate::client::{Call, Client, Reply};
 use crate::error::Error;
+use crate::http::exchange::Method;
 use crate::site::{encode_path_segment, identifier_for_field};
-use crate::transport::Method;
 
 impl Client {
     /// The slugs each product family of `site` (a site URL, `::` identifier or blog ID) can move to:

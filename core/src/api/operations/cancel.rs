@@ -2,11 +2,11 @@
 
 use zeroize::Zeroizing;
 
+use crate::api::options::{self, body, Kind, Options, Place, Spec};
 use crate::client::{Call, Client, Reply, ReplyText};
 use crate::error::Error;
-use crate::options::{self, body, Kind, Options, Place, Spec};
+use crate::http::exchange::Method;
 use crate::site::{encode_path_segment, identifier_for_field};
-use crate::transport::Method;
 
 /// The optional fields of cancel.
 pub(crate) const SPECS: &[Spec] = &[

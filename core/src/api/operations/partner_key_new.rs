@@ -2,10 +2,11 @@
 
 use zeroize::Zeroizing;
 
+use crate::api::options::{self, body, Kind, Options, Spec};
 use crate::client::{Call, Client, Reply, ReplyText};
 use crate::error::Error;
-use crate::options::{self, append_pair, body, Kind, Options, Spec};
-use crate::transport::Method;
+use crate::http::exchange::Method;
+use crate::http::form::append_pair;
 use crate::validate::check_text;
 
 /// The optional fields of partner-key-new.

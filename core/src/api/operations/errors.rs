@@ -2,8 +2,8 @@
 
 use crate::client::{Call, CallAuth, Client, Reply};
 use crate::error::Error;
-use crate::options::append_pair;
-use crate::transport::Method;
+use crate::http::exchange::Method;
+use crate::http::form::append_pair;
 
 impl Client {
     /// The error codes of the partner API: `{"errors": {code: message}}`, or with `verbose`

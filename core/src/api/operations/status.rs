@@ -2,8 +2,8 @@
 
 use crate::client::{Call, Client, Reply, ReplyText};
 use crate::error::Error;
+use crate::http::exchange::Method;
 use crate::site::{encode_path_segment, identifier_for_field};
-use crate::transport::Method;
 
 impl Client {
     /// The connection and plan status of `site` (a site URL, a `::` site identifier or a numeric blog

@@ -12,8 +12,28 @@ use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
-use crate::config::Backoff;
-use crate::transport::{Failure, FailureKind, HttpReply};
+use super::exchange::{Failure, FailureKind, HttpReply};
+
+/// How long to wait between attempts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Backoff {
+    /// Pause before the first retry; doubled for each further one (with jitter).
+    pub base: Duration,
+    /// Longest pause computed by doubling.
+    pub max: Duration,
+    /// Longest pause a server's `Retry-After` can ask for; longer requests are cut to this.
+    pub retry_after_max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            base: Duration::from_millis(250),
+            max: Duration::from_secs(4),
+            retry_after_max: Duration::from_secs(10),
+        }
+    }
+}
 
 /// Whether repeating a request can never do harm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

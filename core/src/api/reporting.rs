@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::arguments::{check_token, path_segment};
+use super::options::Options;
 use crate::client::{Call, CallAuth, Client, Reply};
 use crate::error::{Error, ErrorKind};
-use crate::options::{append_pair, Options};
-use crate::request::{check_token, path_segment};
+use crate::http::exchange::Method;
+use crate::http::form::append_pair;
 use crate::secret::Secret;
-use crate::transport::Method;
 use crate::validate::{check_plan, check_text};
 
 const BASE: &str = "/wpcom/v2/jetpack-partners";

@@ -1,94 +1,39 @@
-//! The client: checked settings, the per-process transport, the shared partner token, and the way one
-//! operation becomes HTTP attempts (token, retries, one token refresh) and then one result.
+//! The client: its configuration checked into settings (`config`, `settings`), the state it shares
+//! with the other clients of the process (`shared`: partner token, kept connections), and the way
+//! one operation (a [`Call`]) becomes HTTP attempts (token, retries, one token refresh) and then one
+//! result (a [`Reply`], or the error of `failure` or of the reply).
+
+mod call;
+mod config;
+mod failure;
+mod reply;
+mod settings;
+mod shared;
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-use zeroize::Zeroizing;
-
-use crate::config::{ClientConfig, Settings};
-use crate::error::{Error, ErrorKind};
-use crate::log::Level;
-use crate::reply::{
-    check_reply, interpret, is_token_refusal, unwrap_enveloped_reply, CHECK_STATUS,
+pub(crate) use call::{Call, CallAuth};
+pub use config::{
+    ClientConfig, DEFAULT_API_BASE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
-use crate::retry::{delay_before_retry, Idempotence};
+pub use reply::{Reply, ReplyText};
+pub(crate) use settings::check_api_base;
+
+use failure::failure_error;
+use settings::Settings;
+use shared::{Shared, Slot};
+
+use crate::error::Error;
+use crate::http::exchange::{Body, Failure, FailureKind, HttpReply, HttpRequest, Method};
+use crate::http::form::append_pair;
+use crate::http::interpret::{check_reply, interpret, is_token_refusal, unwrap_enveloped_reply};
+use crate::http::retry::{delay_before_retry, Idempotence};
+use crate::log::Level;
 use crate::secret::{redact, Secret};
-use crate::shared::{Shared, Slot};
-use crate::token::{parse_token_reply, token_request_form};
-use crate::transport::{Body, Failure, FailureKind, HttpReply, HttpRequest, Method};
-
-/// The server's reply to a successful call.
-#[derive(Clone, PartialEq)]
-pub struct Reply {
-    /// The reply object, whole, members in the server's order (unknown members kept).
-    pub body: Value,
-    /// The HTTP status (200 for every documented success).
-    pub http_status: u16,
-    /// HTTP attempts made to the operation's endpoint (the token request is not counted).
-    pub attempts: u32,
-}
-
-/// A successful call's reply as the JSON text the server sent, checked to be JSON but not parsed:
-/// for callers that hand the reply on (the C ABI does), without building a [`Value`] they would
-/// write out again. Wiped when dropped (a reply can carry a new key's secret).
-pub struct ReplyText {
-    /// The reply's JSON text, exactly as the server sent it (UTF-8).
-    pub text: Zeroizing<Vec<u8>>,
-    /// The HTTP status (200 for every documented success).
-    pub http_status: u16,
-    /// HTTP attempts made to the operation's endpoint (the token request is not counted).
-    pub attempts: u32,
-}
-
-impl fmt::Debug for ReplyText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReplyText")
-            .field("text", &format_args!("[{} bytes]", self.text.len()))
-            .field("http_status", &self.http_status)
-            .field("attempts", &self.attempts)
-            .finish()
-    }
-}
-
-/// Members of a reply that carry credentials: shown as `[redacted]` by `Debug`.
-const SECRET_MEMBERS: &[&str] = &[
-    "client_secret",
-    "access_token",
-    "oauth2_token",
-    "ssh_pass",
-    "ftp_pass",
-];
-
-fn redacted_copy(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    if SECRET_MEMBERS.contains(&k.as_str()) && !v.is_null() {
-                        (k.clone(), Value::String("[redacted]".into()))
-                    } else {
-                        (k.clone(), redacted_copy(v))
-                    }
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(redacted_copy).collect()),
-        other => other.clone(),
-    }
-}
-
-impl fmt::Debug for Reply {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Reply")
-            .field("body", &redacted_copy(&self.body))
-            .field("http_status", &self.http_status)
-            .field("attempts", &self.attempts)
-            .finish()
-    }
-}
+use crate::token::grant::{parse_token_reply, token_request_form};
 
 /// A client of the partner API. Cheap to share: one client may be used by many threads at once
 /// (`Send + Sync`); they share its partner token and its kept-alive connections.
@@ -107,80 +52,8 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("partner_id", &self.settings.partner_id)
-            .field("api_base", &self.settings.api_base)
+            .field("api_base", &self.settings.http.api_base)
             .finish_non_exhaustive()
-    }
-}
-
-/// The token an operation's request carries.
-pub(crate) enum CallAuth {
-    /// The client's partner token, fetched on first use and renewed once when refused.
-    Partner,
-    /// A user token given by the caller.
-    User(Arc<Secret>),
-    /// None.
-    None,
-}
-
-/// One operation's HTTP request, before the token is added.
-pub(crate) struct Call {
-    /// The operation's name, for log lines.
-    pub name: &'static str,
-    pub method: Method,
-    /// Path below the API base, starting with `/`.
-    pub path: String,
-    /// Encoded query (without `?`), possibly empty.
-    pub query: String,
-    pub body: Option<Body>,
-    pub auth: CallAuth,
-    /// Whether repeating the request can do harm (default: GET is safe, other methods are not).
-    pub idempotence: Idempotence,
-    /// Values removed from error messages besides the partner secret and token (a user token, a
-    /// password, a code).
-    pub secrets: Vec<Arc<Secret>>,
-}
-
-impl Call {
-    /// A request with the partner token, no query and no body.
-    pub(crate) fn new(name: &'static str, method: Method, path: String) -> Call {
-        Call {
-            name,
-            method,
-            path,
-            query: String::new(),
-            body: None,
-            auth: CallAuth::Partner,
-            idempotence: match method {
-                Method::Get => Idempotence::Safe,
-                _ => Idempotence::Unsafe,
-            },
-            secrets: Vec::new(),
-        }
-    }
-
-    /// A form body.
-    pub(crate) fn form(mut self, form: Zeroizing<String>) -> Call {
-        self.body = Some(Body::Form(form));
-        self
-    }
-
-    pub(crate) fn auth(mut self, auth: CallAuth) -> Call {
-        if let CallAuth::User(token) = &auth {
-            self.secrets.push(token.clone());
-        }
-        self.auth = auth;
-        self
-    }
-
-    pub(crate) fn idempotence(mut self, idempotence: Idempotence) -> Call {
-        self.idempotence = idempotence;
-        self
-    }
-
-    /// A value to keep out of error messages.
-    pub(crate) fn redact(mut self, secret: Arc<Secret>) -> Call {
-        self.secrets.push(secret);
-        self
     }
 }
 
@@ -207,7 +80,7 @@ impl Client {
     /// nothing: ureq opens connections only to send a request, and no other request is made on the
     /// API's account. Returns what the token request returned.
     pub fn warm(&self) -> Result<(), Error> {
-        let deadline = Instant::now() + self.settings.timeout;
+        let deadline = Instant::now() + self.settings.http.timeout;
         let shared = self.shared.get(&self.settings);
         self.token(&shared, None, deadline).map(|_| ())
     }
@@ -248,7 +121,7 @@ impl Client {
     ) -> Result<(T, u16, u32), Error> {
         let started = Instant::now();
         let name = call.name;
-        let result = self.run(call, started + self.settings.timeout, decode);
+        let result = self.run(call, started + self.settings.http.timeout, decode);
         let elapsed = started.elapsed().as_millis();
         match &result {
             Ok((_, http_status, attempts)) => self.log(Level::Info, || {
@@ -280,9 +153,9 @@ impl Client {
         let enveloped = self.settings.http_envelope;
         let mut query = call.query.clone();
         if enveloped {
-            crate::options::append_pair(&mut query, "http_envelope", "1");
+            append_pair(&mut query, "http_envelope", "1");
         }
-        let mut url = format!("{}{}", self.settings.api_base, call.path);
+        let mut url = format!("{}{}", self.settings.http.api_base, call.path);
         if !query.is_empty() {
             url.push('?');
             url.push_str(&query);
@@ -337,7 +210,7 @@ impl Client {
                 let status = reply.status;
                 decode(reply, idempotence).map(|value| (value, status, attempts))
             }
-            Err(failure) => Err(failure_error(&failure, idempotence, &self.settings)),
+            Err(failure) => Err(failure_error(&failure, idempotence, &self.settings.http)),
         };
         result.map_err(|e| {
             let mut secrets: Vec<&Secret> = call.secrets.iter().map(|s| &**s).collect();
@@ -418,7 +291,7 @@ impl Client {
     }
 
     fn request_token(&self, shared: &Shared, deadline: Instant) -> Result<Secret, Error> {
-        let url = format!("{}/oauth2/token", self.settings.api_base);
+        let url = format!("{}/oauth2/token", self.settings.http.api_base);
         let body = Body::Form(token_request_form(
             &self.settings.partner_id,
             &self.settings.partner_secret,
@@ -445,8 +318,10 @@ impl Client {
         });
         match outcome {
             Ok(reply) => parse_token_reply(&reply),
-            Err(failure) => Err(failure_error(&failure, Idempotence::Safe, &self.settings)
-                .map_message(|m| format!("partner token request: {m}"))),
+            Err(failure) => Err(
+                failure_error(&failure, Idempotence::Safe, &self.settings.http)
+                    .map_message(|m| format!("partner token request: {m}")),
+            ),
         }
     }
 
@@ -476,7 +351,7 @@ impl Client {
             let sent = Instant::now();
             let outcome = shared
                 .http
-                .exchange(&self.settings, request, remaining)
+                .exchange(&self.settings.http, request, remaining)
                 .map(|reply| {
                     if enveloped {
                         unwrap_enveloped_reply(reply)
@@ -535,7 +410,7 @@ impl Client {
     /// The path of a request URL below the API base, without its query.
     fn path_of<'a>(&self, url: &'a str) -> &'a str {
         let path = url
-            .strip_prefix(self.settings.api_base.as_str())
+            .strip_prefix(self.settings.http.api_base.as_str())
             .unwrap_or(url);
         path.split('?').next().unwrap_or(path)
     }
@@ -549,66 +424,6 @@ impl Client {
             secrets.push(t.expose());
         }
         error.map_message(|m| redact(m, &secrets))
-    }
-}
-
-fn describe_timeout(settings: &Settings) -> String {
-    fn secs(d: Duration) -> String {
-        if d.subsec_millis() == 0 {
-            format!("{} s", d.as_secs())
-        } else {
-            format!("{} ms", d.as_millis())
-        }
-    }
-    format!(
-        "(time limits: {} overall, {} to connect)",
-        secs(settings.timeout),
-        secs(settings.connect_timeout)
-    )
-}
-
-/// The error for a failed exchange, by kind, and by whether a state-changing request may have been
-/// processed.
-fn failure_error(failure: &Failure, idempotence: Idempotence, settings: &Settings) -> Error {
-    let maybe_processed = idempotence == Idempotence::Unsafe && failure.may_have_reached_server;
-    let host = settings.api_base.as_str();
-    match failure.kind {
-        FailureKind::Connect => Error::new(
-            ErrorKind::Transport,
-            format!("could not connect to {host}: {}; nothing was sent", failure.detail),
-        ),
-        FailureKind::Timeout if maybe_processed => Error::new(
-            ErrorKind::OutcomeUnknown,
-            format!("{} {}. {CHECK_STATUS}", failure.detail, describe_timeout(settings)),
-        ),
-        FailureKind::Timeout => Error::new(
-            ErrorKind::Timeout,
-            format!("{} {}", failure.detail, describe_timeout(settings)),
-        ),
-        FailureKind::Tls => Error::new(
-            ErrorKind::Tls,
-            format!(
-                "secure connection to {host} failed: {}; if a proxy or private CA signs the certificate, set ca_bundle",
-                failure.detail
-            ),
-        ),
-        FailureKind::Broken | FailureKind::Other if maybe_processed => Error::new(
-            ErrorKind::OutcomeUnknown,
-            format!("{}. {CHECK_STATUS}", failure.detail),
-        ),
-        FailureKind::Broken | FailureKind::Other => {
-            Error::new(ErrorKind::Transport, format!("{host}: {}", failure.detail))
-        }
-        FailureKind::TooLarge if maybe_processed => Error::new(
-            ErrorKind::ResponseTooLarge,
-            format!("{}. {CHECK_STATUS}", failure.detail),
-        ),
-        FailureKind::TooLarge => Error::new(ErrorKind::ResponseTooLarge, failure.detail.clone()),
-        FailureKind::BadHttp if maybe_processed => Error::new(
-            ErrorKind::InvalidResponse,
-            format!("{}. {CHECK_STATUS}", failure.detail),
-        ),
-        FailureKind::BadHttp => Error::new(ErrorKind::InvalidResponse, failure.detail.clone()),
     }
 }
 
@@ -636,47 +451,5 @@ mod tests {
         assert_eq!(client.config().partner_id(), "12345");
         let debug = format!("{client:?}");
         assert!(!debug.contains("secret-value"), "{debug}");
-    }
-
-    #[test]
-    fn reply_debug_hides_credentials() {
-        let reply = Reply {
-            body: serde_json::json!({"id": 10, "client_id": "777", "client_secret": "key-secret-xyz",
-                "nested": [{"access_token": "user-token-abc"}]}),
-            http_status: 200,
-            attempts: 1,
-        };
-        let text = format!("{reply:?}");
-        assert!(!text.contains("key-secret-xyz"), "{text}");
-        assert!(!text.contains("user-token-abc"), "{text}");
-        assert!(text.contains("777"));
-        // The body itself is untouched.
-        assert_eq!(reply.body["client_secret"], "key-secret-xyz");
-    }
-
-    #[test]
-    fn unsafe_failures_after_sending_are_outcome_unknown() {
-        let settings = Settings::from_config(&ClientConfig::new("1", "secret-value")).unwrap();
-        let f = |kind, reached| Failure {
-            kind,
-            may_have_reached_server: reached,
-            detail: "x".into(),
-        };
-        let code = |kind, reached, idem| {
-            failure_error(&f(kind, reached), idem, &settings)
-                .code()
-                .to_string()
-        };
-        use FailureKind::*;
-        use Idempotence::*;
-        assert_eq!(code(Connect, false, Unsafe), "transport_error");
-        assert_eq!(code(Timeout, false, Unsafe), "timeout");
-        assert_eq!(code(Timeout, true, Unsafe), "outcome_unknown");
-        assert_eq!(code(Timeout, true, Safe), "timeout");
-        assert_eq!(code(Broken, true, Unsafe), "outcome_unknown");
-        assert_eq!(code(Broken, true, Safe), "transport_error");
-        assert_eq!(code(Tls, false, Unsafe), "tls_error");
-        assert_eq!(code(TooLarge, true, Unsafe), "response_too_large");
-        assert_eq!(code(BadHttp, true, Safe), "invalid_response");
     }
 }

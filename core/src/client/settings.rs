@@ -1,179 +1,40 @@
-//! Client configuration and its validation (done once, in `Client::new`, before any connection).
+//! The client configuration checked (once, in `Client::new`, before any connection) and turned into
+//! the settings the client and its HTTP layer run on.
 
-use std::fmt;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 
+use super::config::{redact_userinfo, ClientConfig};
 use crate::error::Error;
-use crate::log::{LogSink, Logger};
+use crate::http::proxy;
+use crate::http::retry::Backoff;
+use crate::http::settings::HttpSettings;
+use crate::log::Logger;
 use crate::secret::Secret;
-use crate::token_file::TokenFile;
+use crate::token::file::TokenFile;
 use crate::validate::{check_text, parse_http_url};
 
-/// The WordPress.com API host.
-pub const DEFAULT_API_BASE: &str = "https://public-api.wordpress.com";
-/// Default overall time limit of one call (token request, attempts and pauses included).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
-/// Default time limit for setting up one connection.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default longest time a kept connection may stay unused and still be used again (nginx's default
-/// `keepalive_timeout` is 75 s; a server's `Keep-Alive: timeout=N` shortens it).
-pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(75);
-/// Default number of HTTP attempts of one call, the first one included.
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
-/// Default cap on a reply body (1 MiB).
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1 << 20;
 /// Highest accepted `max_attempts`.
-pub const MAX_ATTEMPTS_LIMIT: u32 = 10;
+const MAX_ATTEMPTS_LIMIT: u32 = 10;
 /// Highest accepted `max_response_bytes` (1 GiB).
-pub const MAX_RESPONSE_BYTES_LIMIT: u64 = 1 << 30;
+const MAX_RESPONSE_BYTES_LIMIT: u64 = 1 << 30;
 /// Longest accepted time limit or pause (one day).
 const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// How long to wait between attempts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Backoff {
-    /// Pause before the first retry; doubled for each further one (with jitter).
-    pub base: Duration,
-    /// Longest pause computed by doubling.
-    pub max: Duration,
-    /// Longest pause a server's `Retry-After` can ask for; longer requests are cut to this.
-    pub retry_after_max: Duration,
-}
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Backoff {
-            base: Duration::from_millis(250),
-            max: Duration::from_secs(4),
-            retry_after_max: Duration::from_secs(10),
-        }
-    }
-}
-
-/// Everything a [`crate::Client`] needs. Build it with [`ClientConfig::new`], then change the public
-/// fields; [`crate::Client::new`] checks it.
-#[derive(Clone)]
-pub struct ClientConfig {
-    partner_id: String,
-    partner_secret: Secret,
-    /// API host, default `https://public-api.wordpress.com`. `http://` is accepted only for loopback
-    /// hosts (`127.0.0.0/8`, `[::1]`, `localhost`). A path prefix is allowed; no query or fragment.
-    pub api_base: String,
-    /// Overall time limit of one call, token request, retries and pauses included (default 60 s).
-    pub timeout: Duration,
-    /// Time limit to set up one connection: host name lookup, TCP, proxy tunnel and TLS handshake
-    /// together (default 10 s).
-    pub connect_timeout: Duration,
-    /// `http://host:port` of an HTTP CONNECT proxy (`user:password@` allowed). The environment's
-    /// `HTTPS_PROXY` and friends are not read: the proxy is what is set here.
-    pub proxy: Option<String>,
-    /// A PEM file of extra CA certificates trusted in addition to the system's trust store.
-    pub ca_bundle: Option<PathBuf>,
-    /// A directory where the partner token is kept between processes (default none: each process
-    /// asks for its own). It must exist; the file in it is readable by its owner only and never
-    /// holds the secret.
-    pub token_cache_dir: Option<PathBuf>,
-    /// Longest time a kept connection may stay unused and still be used again (default 75 s);
-    /// shorter when the server announces a shorter `Keep-Alive: timeout`.
-    pub idle_timeout: Duration,
-    /// HTTP attempts of one call, the first one included (default 3, at most 10).
-    pub max_attempts: u32,
-    /// Largest accepted reply body in bytes (default 1 MiB); more gives `response_too_large`.
-    pub max_response_bytes: u64,
-    /// Pauses between attempts.
-    pub backoff: Backoff,
-    /// Receives a diagnostic line per attempt, pause, token request and outcome (redacted; see
-    /// [`LogSink`]). Without it, lines go to stderr when `JETPACK_PARTNER_LOG` is `error`, `info` or
-    /// `debug`.
-    pub log: Option<LogSink>,
-    /// Ask the API to wrap every reply in a `200` envelope (`http_envelope=1`, PROTOCOL.md §7) and
-    /// unwrap it here: for networks whose proxies replace error replies. Default off.
-    pub http_envelope: bool,
-}
-
-impl ClientConfig {
-    /// A configuration with the given partner credentials and every other setting at its default.
-    pub fn new(partner_id: impl Into<String>, partner_secret: impl Into<String>) -> Self {
-        ClientConfig {
-            partner_id: partner_id.into(),
-            partner_secret: Secret::new(partner_secret.into()),
-            api_base: DEFAULT_API_BASE.to_string(),
-            timeout: DEFAULT_TIMEOUT,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            proxy: None,
-            ca_bundle: None,
-            token_cache_dir: None,
-            idle_timeout: DEFAULT_IDLE_TIMEOUT,
-            max_attempts: DEFAULT_MAX_ATTEMPTS,
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            backoff: Backoff::default(),
-            log: None,
-            http_envelope: false,
-        }
-    }
-
-    /// The partner ID (the OAuth client ID).
-    pub fn partner_id(&self) -> &str {
-        &self.partner_id
-    }
-}
-
-impl fmt::Debug for ClientConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientConfig")
-            .field("partner_id", &self.partner_id)
-            .field("partner_secret", &self.partner_secret)
-            .field("api_base", &self.api_base)
-            .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("proxy", &self.proxy.as_deref().map(redact_userinfo))
-            .field("ca_bundle", &self.ca_bundle)
-            .field("token_cache_dir", &self.token_cache_dir)
-            .field("idle_timeout", &self.idle_timeout)
-            .field("max_attempts", &self.max_attempts)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .field("backoff", &self.backoff)
-            .field("log", &self.log.is_some())
-            .field("http_envelope", &self.http_envelope)
-            .finish()
-    }
-}
-
-/// `scheme://user:pass@host` -> `scheme://[redacted]@host`.
-pub(crate) fn redact_userinfo(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
-        Some((s, r)) => (format!("{s}://"), r),
-        None => (String::new(), url),
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}[redacted]{}", &rest[at..]),
-        None => url.to_string(),
-    }
-}
 
 /// A checked configuration, ready for the transport.
 #[derive(Clone)]
 pub(crate) struct Settings {
     pub partner_id: String,
     pub partner_secret: Secret,
-    /// Scheme, authority and path prefix, without a trailing `/`.
-    pub api_base: String,
-    pub timeout: Duration,
-    pub connect_timeout: Duration,
-    pub proxy: Option<ureq::Proxy>,
+    /// API base, time limits, proxy, extra CAs, body cap: what the HTTP layer runs on.
+    pub http: HttpSettings,
     /// The proxy URL as configured (it may carry a password), for telling settings apart.
     pub proxy_url: Option<Secret>,
-    pub extra_roots: Vec<CertificateDer<'static>>,
     /// Where the token is kept between processes, if anywhere.
     pub token_file: Option<TokenFile>,
-    pub idle_timeout: Duration,
     pub max_attempts: u32,
-    pub max_response_bytes: u64,
     pub backoff: Backoff,
     pub logger: Logger,
     pub http_envelope: bool,
@@ -258,16 +119,18 @@ impl Settings {
         Ok(Settings {
             partner_id: config.partner_id.clone(),
             partner_secret: config.partner_secret.clone(),
-            api_base,
-            timeout: config.timeout,
-            connect_timeout: config.connect_timeout,
-            proxy,
+            http: HttpSettings {
+                api_base,
+                timeout: config.timeout,
+                connect_timeout: config.connect_timeout,
+                proxy,
+                extra_roots,
+                idle_timeout: config.idle_timeout,
+                max_response_bytes: config.max_response_bytes,
+            },
             proxy_url,
-            extra_roots,
             token_file,
-            idle_timeout: config.idle_timeout,
             max_attempts: config.max_attempts,
-            max_response_bytes: config.max_response_bytes,
             backoff: config.backoff,
             logger: Logger::new(config.log.clone()),
             http_envelope: config.http_envelope,
@@ -308,7 +171,7 @@ fn check_proxy(url: &str) -> Result<ureq::Proxy, Error> {
             "must not contain whitespace or control characters",
         ));
     }
-    crate::proxy::parse(url)
+    proxy::parse(url)
         .map_err(|why| Error::invalid_argument("proxy", format!("{why}: {}", redact_userinfo(url))))
 }
 
@@ -360,18 +223,7 @@ mod tests {
         assert_eq!(c.max_attempts, 3);
         assert_eq!(c.max_response_bytes, 1 << 20);
         let s = Settings::from_config(&c).unwrap();
-        assert_eq!(s.api_base, "https://public-api.wordpress.com");
-    }
-
-    #[test]
-    fn debug_hides_secrets() {
-        let mut c = ClientConfig::new("12345", "s3cret-value");
-        c.proxy = Some("http://bob:pr0xy-pass@proxy.example:3128".into());
-        let text = format!("{c:?}");
-        assert!(!text.contains("s3cret-value"), "{text}");
-        assert!(!text.contains("pr0xy-pass"), "{text}");
-        assert!(text.contains("12345"));
-        assert!(text.contains("proxy.example:3128"));
+        assert_eq!(s.http.api_base, "https://public-api.wordpress.com");
     }
 
     #[test]
@@ -467,16 +319,6 @@ mod tests {
     fn proxy_is_accepted() {
         let mut c = ClientConfig::new("12345", "secret-value");
         c.proxy = Some("http://127.0.0.1:3128".into());
-        assert!(Settings::from_config(&c).unwrap().proxy.is_some());
-    }
-
-    #[test]
-    fn redact_userinfo_forms() {
-        assert_eq!(
-            redact_userinfo("http://a:b@h:1/x"),
-            "http://[redacted]@h:1/x"
-        );
-        assert_eq!(redact_userinfo("http://h:1"), "http://h:1");
-        assert_eq!(redact_userinfo("a:b@h"), "[redacted]@h");
+        assert!(Settings::from_config(&c).unwrap().http.proxy.is_some());
     }
 }

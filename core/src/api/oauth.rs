@@ -9,14 +9,13 @@ use percent_encoding::percent_decode_str;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use crate::client::{Call, CallAuth, Client, Reply};
-use crate::config::check_api_base;
+use super::arguments::check_token;
+use crate::client::{check_api_base, Call, CallAuth, Client, Reply};
 use crate::error::{Error, ErrorKind};
-use crate::options::append_pair;
-use crate::request::check_token;
-use crate::retry::Idempotence;
+use crate::http::exchange::{Body, Method};
+use crate::http::form::append_pair;
+use crate::http::retry::Idempotence;
 use crate::secret::Secret;
-use crate::transport::{Body, Method};
 use crate::validate::{check_text, parse_http_url, MAX_URL_BYTES};
 
 /// What the authorize page hands back.

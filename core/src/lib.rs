@@ -43,6 +43,7 @@ mod retry;
 mod secret;
 mod shared;
 mod site;
+mod spare_connections;
 mod token;
 mod token_file;
 mod transport;

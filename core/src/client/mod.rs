@@ -251,11 +251,16 @@ impl Client {
     ) -> Result<Arc<Secret>, Error> {
         shared
             .token
-            .get_or_fetch(refused, || {
-                self.cached_token(refused)
-                    .map(Ok)
-                    .unwrap_or_else(|| self.fetch_token(shared, deadline))
-            })
+            .get_or_fetch(
+                refused,
+                || {
+                    self.cached_token(refused)
+                        .map(Ok)
+                        .unwrap_or_else(|| self.fetch_token(shared, deadline))
+                },
+                // The connection this thread's call will need opens while the token is fetched.
+                || shared.http.open_spare(),
+            )
             .map_err(|e| self.scrub(e, &[]))
     }
 

@@ -16,13 +16,13 @@ use std::time::Duration;
 
 use ureq::config::AutoHeaderValue;
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
-use ureq::unversioned::transport::DefaultConnector;
 use ureq::Agent;
 use zeroize::Zeroizing;
 
 use super::exchange::{classify, Failure, FailureKind, HttpReply, HttpRequest, Method, USER_AGENT};
 use super::resolve::{self, LookedUpFirst, Target};
 use super::settings::HttpSettings;
+use super::spare::{SpareConnections, SpareHandle};
 use super::trust;
 use crate::secret::{extend_wiping, Secret};
 use crate::validate::parse_http_url;
@@ -52,6 +52,7 @@ pub(crate) struct HttpClient {
     /// The `timeout` of the last `Keep-Alive` header the server sent, in milliseconds
     /// ([`NO_KEEP_ALIVE`] if none yet).
     server_keep_alive_ms: AtomicU64,
+    spares: SpareHandle,
 }
 
 impl HttpClient {
@@ -89,17 +90,21 @@ impl HttpClient {
             .ok()
             .filter(|_| settings.proxy.is_none())
             .map(|url| Target::new(&url.host, url.port.unwrap_or(if https { 443 } else { 80 })));
+        let connector = SpareConnections::new(settings.idle_timeout);
+        let spares = connector.handle();
         HttpClient {
-            agent: Agent::with_parts(
-                config,
-                DefaultConnector::default(),
-                LookedUpFirst::default(),
-            ),
+            agent: Agent::with_parts(config, connector, LookedUpFirst::default()),
+            spares,
             origin: origin_of(&settings.api_base).to_string(),
             target,
             idle_timeout: settings.idle_timeout,
             server_keep_alive_ms: AtomicU64::new(NO_KEEP_ALIVE),
         }
+    }
+
+    /// Opens a connection for a call about to be made, on another thread (see `spare`).
+    pub(crate) fn open_spare(&self) {
+        self.spares.open_spare();
     }
 
     /// How long a kept connection may have been unused and still be used: the `idle_timeout`, or

@@ -4,8 +4,9 @@
 //! (`--token-file`), nothing is sent.
 
 use crate::args::{
-    invalid, put_str, required, seconds, site, Command, InvalidArgument, Options, Raw, Secret,
+    invalid, put_str, required, seconds, site, Command, InvalidArgument, Options, Raw,
 };
+use jetpack_partner_core::Secret;
 use serde_json::Value;
 use std::fmt;
 use std::path::PathBuf;

@@ -12,6 +12,7 @@
 //! was not given, as in the old scripts, which skipped empty variables.
 
 use crate::api_args::{self, ApiCall, Format};
+use jetpack_partner_core::Secret;
 use serde_json::{Map, Number, Value};
 use std::ffi::OsString;
 use std::fmt;
@@ -690,26 +691,6 @@ fn unknown_command(name: &str) -> String {
     format!("unknown command '{shown}' (run 'jetpack-partner --help' for the list of commands)")
 }
 
-/// A secret string: never shown by `Debug`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(..)")
-    }
-}
-
 /// Client settings taken from the flags and the environment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
@@ -849,7 +830,7 @@ pub fn resolve(raw: &Raw, env: impl Fn(&str) -> Option<String>) -> Result<Plan, 
         .or_else(|| env(ENV_OLD_API_HOST).map(|host| format!("https://{host}")));
     let settings = Settings {
         partner_id,
-        partner_secret: Secret(partner_secret),
+        partner_secret: Secret::new(partner_secret),
         api_base,
         timeout: seconds(raw, "timeout")?,
         connect_timeout: seconds(raw, "connect_timeout")?,

@@ -11,10 +11,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jetpack_partner_core::batch::{
     BatchItem, BatchOptions, BatchResult, Summary, DEFAULT_CONCURRENCY, MAX_CONCURRENCY,
 };
-use jetpack_partner_core::Options;
+use jetpack_partner_core::{Options, Secret};
 use serde_json::json;
 
-use crate::args::{invalid, InvalidArgument, Raw, Secret, Settings};
+use crate::args::{invalid, InvalidArgument, Raw, Settings};
 use crate::bulk_input::{self, text, Row, RowError};
 use crate::output;
 
@@ -207,7 +207,7 @@ pub fn resolve(
 }
 
 /// Runs the command; prints results and returns the exit status.
-pub fn run(settings: Settings, call: BulkCall, secrets: &[String]) -> ExitCode {
+pub fn run(settings: Settings, call: BulkCall, secrets: &[Secret]) -> ExitCode {
     let not_started = |code: &str, message: &str| {
         print_line(&output::failure_masked(code, message, None, secrets));
         ExitCode::from(EXIT_NOT_STARTED)
@@ -356,7 +356,7 @@ pub fn run_items(
     items: Vec<BatchItem>,
     lines: &[u64],
     options: &BatchOptions,
-    secrets: &[String],
+    secrets: &[Secret],
 ) -> Result<Ran, jetpack_partner_core::Error> {
     let total = items.len() as u64;
     let mut run = client.run_batch(items, options)?;
@@ -402,7 +402,7 @@ fn progress_bar(total: u64) -> Option<ProgressBar> {
     Some(bar)
 }
 
-fn result_line(result: &BatchResult, lines: &[u64], secrets: &[String]) -> String {
+fn result_line(result: &BatchResult, lines: &[u64], secrets: &[Secret]) -> String {
     let mut value = result.to_json();
     if let (Some(obj), Some(line)) = (value.as_object_mut(), lines.get(result.index)) {
         let mut with_line = serde_json::Map::new();
@@ -410,12 +410,7 @@ fn result_line(result: &BatchResult, lines: &[u64], secrets: &[String]) -> Strin
         with_line.extend(std::mem::take(obj));
         *obj = with_line;
     }
-    let mut text = value.to_string();
-    for secret in secrets {
-        if !secret.is_empty() && text.contains(secret.as_str()) {
-            text = text.replace(secret.as_str(), "[redacted]");
-        }
-    }
+    let mut text = output::mask(&value.to_string(), secrets);
     text.push('\n');
     text
 }

@@ -9,6 +9,7 @@ mod api_args;
 mod args;
 mod bulk;
 mod bulk_input;
+mod grammar;
 mod help;
 mod loopback;
 mod output;

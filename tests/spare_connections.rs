@@ -3,12 +3,14 @@
 //! server, never timed).
 
 mod counting;
+mod support;
 
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use counting::CountingServer;
-use jetpack_partner_core::{ApiRequest, Client, ClientConfig};
+use jetpack_partner_core::{ApiRequest, Client, ClientConfig, Options};
+use support::{TempDir, TestCa, TlsServer, LOOPBACK};
 
 const THREADS: usize = 4;
 
@@ -78,4 +80,49 @@ fn a_single_caller_opens_one_connection() {
     call(&client, "again");
     assert_eq!(server.connections(), 1);
     assert_eq!(server.connections_at_first_token(), 1);
+}
+
+#[test]
+fn spares_opened_over_tls_are_used_not_spoiled() {
+    // A TLS 1.3 server sends session tickets right after the handshake: a spare must not be
+    // judged closed for the bytes waiting on it (it would be dropped, and another opened).
+    let dir = TempDir::new("spare-tls");
+    let ca = TestCa::new("spare connections test CA");
+    let bundle = ca.write_bundle(dir.path());
+    let (certs, key) = ca.issue(&["localhost"], &[LOOPBACK]);
+    let server = TlsServer::start(certs, key);
+    let mut config = ClientConfig::new("12345", "spare-connections-secret-3");
+    config.api_base = format!("https://127.0.0.1:{}", server.port());
+    config.ca_bundle = Some(bundle);
+    config.timeout = Duration::from_secs(30);
+    let client = Arc::new(Client::new(config).expect("valid config"));
+
+    let start = Arc::new(Barrier::new(THREADS));
+    let threads: Vec<_> = (0..THREADS)
+        .map(|i| {
+            let (client, start) = (client.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                client
+                    .provision(
+                        "admin",
+                        &format!("https://spare-{i}.example.com"),
+                        Some("premium"),
+                        &Options::new(),
+                    )
+                    .expect("provision over TLS")
+            })
+        })
+        .collect();
+    for thread in threads {
+        assert_eq!(thread.join().expect("caller thread").http_status, 200);
+    }
+    let connections = server
+        .seen
+        .connections
+        .load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        (1..=THREADS).contains(&connections),
+        "{connections} connections for {THREADS} callers"
+    );
 }

@@ -24,6 +24,11 @@ use ureq::unversioned::transport::{
 
 /// Spares kept at most (the agent keeps at most as many idle connections).
 const MAX_SPARES: usize = 32;
+/// How long a spare may wait for its call at most (less if the idle limit is shorter). Spares
+/// serve calls that are seconds away; a server may close a connection on which no request came
+/// (Apache's default header timeout is 20 s), and a TLS spare cannot be checked without
+/// spoiling it (see [`SpareConnections::take_spare`]).
+const SPARE_MAX_AGE: Duration = Duration::from_secs(10);
 /// How long the details of a connection are used to open spares: the host addresses in them are
 /// those of the name lookup, kept as long (see `resolve`).
 const TEMPLATE_LIFETIME: Duration = Duration::from_secs(60);
@@ -36,8 +41,8 @@ type RegisterShutdown = dyn Fn(Weak<dyn ShutdownHandle>) -> Result<(), ureq::Err
 pub(crate) struct SpareConnections {
     inner: Arc<DefaultConnector>,
     state: Arc<State>,
-    /// How long a spare may wait unused before it is given up (the client's idle limit).
-    max_idle: Duration,
+    /// How long a spare may wait unused before it is given up.
+    max_age: Duration,
 }
 
 /// What [`SpareConnections::handle`] gives the rest of the client: a way to ask for a spare.
@@ -103,7 +108,7 @@ impl SpareConnections {
         SpareConnections {
             inner: Arc::new(DefaultConnector::default()),
             state: Arc::default(),
-            max_idle,
+            max_age: max_idle.min(SPARE_MAX_AGE),
         }
     }
 
@@ -120,12 +125,13 @@ impl SpareConnections {
         let deadline = Instant::now() + budget;
         let mut slots = self.state.lock();
         loop {
-            let max_idle = self.max_idle;
-            slots
-                .ready
-                .retain(|(opened, _)| opened.elapsed() < max_idle);
+            let max_age = self.max_age;
+            slots.ready.retain(|(opened, _)| opened.elapsed() < max_age);
             while let Some((_, mut transport)) = slots.ready.pop() {
-                if transport.is_open() {
+                // ureq checks a connection by reading a byte from its socket: over TLS 1.3 that
+                // would eat the session tickets the server sends after the handshake and spoil the
+                // connection, so a TLS spare is trusted for its short age instead.
+                if transport.is_tls() || transport.is_open() {
                     return Some(transport);
                 }
             }
@@ -179,7 +185,7 @@ impl Connector<()> for SpareConnections {
         }
         let budget = match details.timeout.after {
             UreqDuration::Exact(d) => d,
-            _ => self.max_idle,
+            _ => self.max_age,
         };
         match self.take_spare(budget) {
             Some(transport) => Ok(Some(transport)),

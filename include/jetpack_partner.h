@@ -87,11 +87,12 @@ enum jp_code
      */
     JP_INVALID_ARGUMENT = 1,
     /**
-     * The server refused the call; `jp_response_error_code` is the server's own code.
+     * The server refused the call; the error code is the server's own.
      */
     JP_API_ERROR = 2,
     /**
-     * The connection could not be made or broke; nothing was processed.
+     * The connection could not be made or broke before the request could have been
+     * processed.
      */
     JP_TRANSPORT_ERROR = 3,
     /**
@@ -99,7 +100,7 @@ enum jp_code
      */
     JP_TIMEOUT = 4,
     /**
-     * The TLS handshake failed (untrusted certificate, wrong host name...).
+     * The TLS handshake failed (untrusted certificate, wrong host name, not TLS...).
      */
     JP_TLS_ERROR = 5,
     /**
@@ -107,15 +108,17 @@ enum jp_code
      */
     JP_INVALID_RESPONSE = 6,
     /**
-     * The reply was larger than the configured limit.
+     * The reply body was larger than the configured limit.
      */
     JP_RESPONSE_TOO_LARGE = 7,
     /**
-     * The request may have been processed but its result is unknown: check the status first.
+     * The request may have been processed, but its result is unknown: check the site's
+     * status before trying again.
      */
     JP_OUTCOME_UNKNOWN = 8,
     /**
-     * The partner token could not be obtained (e.g. `invalid_client`).
+     * The partner token could not be obtained; the message carries the server's OAuth
+     * error (e.g. `invalid_client`).
      */
     JP_TOKEN_ERROR = 9,
     /**

@@ -3,43 +3,67 @@
 //! - checks its pointer arguments for NULL and its strings for UTF-8, naming the argument on failure;
 //! - catches any panic (`ffi_boundary!`), so none unwinds into the host (PHP, Python, C);
 //! - documents who owns what and which threads may call it.
+//!
+//! One module per C type or area of the API; cbindgen writes the header's items in the order of the
+//! module declarations below: the client, the response, the four operations, then the rest.
 
 #![allow(unsafe_code, non_camel_case_types)]
 
-mod api;
 mod args;
-mod batch;
-mod client;
 mod code;
 #[cfg(test)]
 mod code_gen;
-mod log;
+mod deliver;
 mod macros;
-mod operations;
-mod reconcile;
+
+// The exported items, in the header's order: cbindgen follows these declarations (one per group, as
+// rustfmt sorts the declarations of a group).
+
+// `jp_client` and `jp_client_builder`.
+mod client;
+
+// `jp_response`, what the operations return.
 mod response;
+
+// The four operations: provision, cancel, partner key, status.
+mod operations;
+
+// The rest of the partner API: status v1.2, upgrade paths, error codes, key check.
+mod partner;
+
+// Any request, for endpoints without a function.
+mod request;
+
+// Activations, invoices and partner details, with a user token.
+mod reporting;
+
+// OAuth2 for WordPress.com users.
+mod oauth;
+
+// The Licensing API.
+mod licensing;
+
+// Many provisions and cancels at once.
+mod batch;
+
+// The partner's list against WordPress.com.
+mod reconcile;
+
+// Owned strings and site identifiers.
 mod strings;
 
-use std::ffi::c_char;
+// Diagnostic lines.
+mod log;
+
+// The library's version.
+mod version;
 
 pub use batch::{JP_BATCH_DEFAULT_CONCURRENCY, JP_BATCH_MAX_CONCURRENCY, JP_BATCH_WAIT_FOREVER};
 pub use code::jp_code;
+pub use log::{JP_LOG_DEBUG, JP_LOG_ERROR, JP_LOG_INFO};
+pub use version::{JP_VERSION_MAJOR, JP_VERSION_MINOR, JP_VERSION_PATCH};
 
 use jetpack_partner_core::ErrorKind;
-
-/// Major version: the number in the library's SONAME (`libjetpack_partner.so.0`).
-pub const JP_VERSION_MAJOR: u32 = 0;
-/// Minor version.
-pub const JP_VERSION_MINOR: u32 = 1;
-/// Patch version.
-pub const JP_VERSION_PATCH: u32 = 0;
-
-/// Level of a log line given to a `jp_log_fn`: a failed operation.
-pub const JP_LOG_ERROR: u32 = 1;
-/// Level of a log line: an operation's outcome.
-pub const JP_LOG_INFO: u32 = 2;
-/// Level of a log line: an HTTP attempt, a pause, a token request.
-pub const JP_LOG_DEBUG: u32 = 3;
 
 impl From<ErrorKind> for jp_code {
     fn from(kind: ErrorKind) -> jp_code {
@@ -49,39 +73,9 @@ impl From<ErrorKind> for jp_code {
     }
 }
 
-static VERSION_C: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
-
-/// The library's version, `"MAJOR.MINOR.PATCH"` (equal to `JP_VERSION` of the header it was built
-/// with).
-///
-/// Ownership: a static string; never free it. Thread safety: any thread, any time.
-#[no_mangle]
-pub extern "C" fn jp_version() -> *const c_char {
-    VERSION_C.as_ptr().cast()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn version_constants_match_the_package() {
-        assert_eq!(
-            JP_VERSION_MAJOR.to_string(),
-            env!("CARGO_PKG_VERSION_MAJOR")
-        );
-        assert_eq!(
-            JP_VERSION_MINOR.to_string(),
-            env!("CARGO_PKG_VERSION_MINOR")
-        );
-        assert_eq!(
-            JP_VERSION_PATCH.to_string(),
-            env!("CARGO_PKG_VERSION_PATCH")
-        );
-        // SAFETY: jp_version returns a static NUL-terminated string.
-        let v = unsafe { std::ffi::CStr::from_ptr(jp_version()) };
-        assert_eq!(v.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
-    }
 
     #[test]
     fn every_error_kind_has_its_code() {

@@ -171,7 +171,8 @@ FPM=$(find_fpm)
 TGT=${CARGO_TARGET_DIR:-$ROOT/target}
 if [ "$BUILD" = 1 ] && [ -z "${JETPACK_PARTNER_LIB:-}" ]; then
   log "building the library, the command-line tool and the sandbox (cargo build --release)"
-  (cd "$ROOT" && cargo build --release -p jetpack-partner --lib --bin jetpack-partner \
+  (cd "$ROOT" && cargo build --release -p jetpack-partner --lib \
+     && cargo build --release -p jetpack-partner-cli --bin jetpack-partner \
      && cargo build --release -p jetpack-partner-sandbox --bin jetpack-partner-sandbox) >"$WORK/cargo.log" 2>&1 \
     || { tail -n 40 "$WORK/cargo.log" >&2; die "cargo build failed"; }
 fi

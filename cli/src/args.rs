@@ -1,7 +1,8 @@
 //! Command-line parsing, in two pure stages so each can be tested alone.
 //!
-//! 1. [`parse`] reads the shape of the command line: the subcommand, which flags are
-//!    given and their raw values. Anything wrong here is a [`UsageError`] (exit 2).
+//! 1. [`parse`] reads the shape of the command line with clap (the grammar is in
+//!    [`crate::grammar`]): the subcommand, which flags are given and their raw values.
+//!    Anything wrong here is a [`UsageError`] (exit 2).
 //! 2. [`resolve`] turns the raw values (plus the environment fallbacks) into one
 //!    [`Plan`]: the client settings and the call to make. A missing or malformed value
 //!    is an [`InvalidArgument`] (printed as the `invalid_argument` JSON, exit 1).
@@ -9,12 +10,26 @@
 //! Spellings: `--flag=value` and `--flag value`, underscores or hyphens
 //! (`--partner_id`, `--partner-id`), and the old scripts' one-letter forms
 //! (`-c=ID`, `-s=SECRET`, `-u=URL`, ...). An empty value (`--plan=`) means the flag
-//! was not given, as in the old scripts, which skipped empty variables.
+//! was not given, as in the old scripts, which skipped empty variables. The last of a
+//! repeated flag wins.
+//!
+//! Before clap sees the command line, [`prepare`] does what clap cannot: it answers
+//! `--help` wherever it stands, spells flag names with underscores only, refuses a
+//! one-dash word of several letters (clap would read `-cx` as `-c x`), and joins a value
+//! that starts with one dash (`--partner_secret -abc`) or a switch's `true|false|1|0`
+//! given as the next word (`--onboarding 0`) to its flag. Clap's errors are reworded
+//! from the flag's name alone: they never show a value, which may be a secret.
 
 use crate::api_args::{self, ApiCall, Format};
+use crate::grammar;
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::parser::ValueSource;
+use clap::CommandFactory;
+use jetpack_partner_core::Secret;
 use serde_json::{Map, Number, Value};
 use std::ffi::OsString;
 use std::fmt;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 /// The options object handed to the library (`jetpack_partner_core::Options`).
@@ -106,20 +121,6 @@ impl Command {
         let name = name.replace('_', "-");
         Command::ALL.into_iter().find(|c| c.name() == name)
     }
-
-    const fn bit(self) -> u32 {
-        1 << self as u32
-    }
-
-    /// The words that follow the command (`request METHOD PATH`, `license ACTION`).
-    fn operands(self) -> &'static [&'static str] {
-        match self {
-            Command::Request => &["METHOD", "PATH"],
-            Command::License => &["ACTION"],
-            Command::Bulk => &["ACTION"],
-            _ => &[],
-        }
-    }
 }
 
 impl fmt::Display for Command {
@@ -128,263 +129,66 @@ impl fmt::Display for Command {
     }
 }
 
-// Which subcommands take a flag, as a bit set.
-const P: u32 = Command::Provision.bit();
-const C: u32 = Command::Cancel.bit();
-const K: u32 = Command::PartnerKeyNew.bit();
-const S: u32 = Command::Status.bit();
-const S12: u32 = Command::StatusV12.bit();
-const UP: u32 = Command::UpgradePaths.bit();
-const ERR: u32 = Command::Errors.bit();
-const ACT: u32 = Command::Activations.bit();
-const SUM: u32 = Command::ActivationsSummary.bit();
-const INV: u32 = Command::Invoices.bit();
-const UPC: u32 = Command::UpcomingInvoice.bit();
-const PARTNER: u32 = Command::Partner.bit();
-const TOK: u32 = Command::TokenInfo.bit();
-const REQ: u32 = Command::Request.bit();
-const LIC: u32 = Command::License.bit();
-const LICP: u32 = Command::LicensingPartner.bit();
-const CONN: u32 = Command::SiteConnection.bit();
-const LOGIN: u32 = Command::Login.bit();
-const BULK: u32 = Command::Bulk.bit();
-const REC: u32 = Command::Reconcile.bit();
-const ALL: u32 = (1 << Command::ALL.len()) - 1;
-/// Commands that read a user token.
-const USER: u32 = ACT | SUM | INV | UPC | PARTNER | TOK | REQ | LICP;
-/// Commands that name a site with --url, --site or --blog_id.
-const SITE: u32 = C | S | S12 | UP | LIC;
+/// The grammar, built once (building fills in what help and parsing need, such as the
+/// subcommands' full names).
+static GRAMMAR: LazyLock<clap::Command> = LazyLock::new(|| {
+    let mut grammar = grammar::Cli::command();
+    grammar.build();
+    grammar
+});
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    /// Takes a value: `--flag=value` or `--flag value`.
+/// The clap command of a subcommand, or the tool's own.
+pub fn grammar_of(command: Option<Command>) -> &'static clap::Command {
+    match command {
+        None => &GRAMMAR,
+        Some(c) => GRAMMAR
+            .find_subcommand(c.name())
+            .unwrap_or_else(|| panic!("the grammar declares {c}")),
+    }
+}
+
+/// How a flag takes a value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Takes {
+    /// `--flag=value` or `--flag value`.
     Value,
     /// A switch: bare `--flag`, or `--flag=true|false|1|0`.
-    Bool,
-    /// `--help` / `-h`.
-    Help,
+    OptionalValue,
+    /// `--help`.
+    Nothing,
 }
 
-/// How the tool uses a flag.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Role {
-    Used,
-    /// Accepted for compatibility with the old scripts and not used (WP-CLI only).
-    Ignored,
-}
-
-struct Flag {
-    /// Canonical name, underscore spelling, without the dashes.
-    name: &'static str,
-    /// Other long names (underscore spelling).
-    aliases: &'static [&'static str],
-    /// One-letter forms of the old scripts.
-    short: Option<char>,
-    kind: Kind,
-    commands: u32,
-    role: Role,
-}
-
-const fn flag(name: &'static str, kind: Kind, commands: u32) -> Flag {
-    Flag {
-        name,
-        aliases: &[],
-        short: None,
-        kind,
-        commands,
-        role: Role::Used,
+fn takes(arg: &clap::Arg) -> Takes {
+    if !arg.get_action().takes_values() {
+        Takes::Nothing
+    } else if arg.get_num_args().is_some_and(|n| n.min_values() == 0) {
+        Takes::OptionalValue
+    } else {
+        Takes::Value
     }
 }
 
-const fn short(name: &'static str, letter: char, kind: Kind, commands: u32) -> Flag {
-    Flag {
-        name,
-        aliases: &[],
-        short: Some(letter),
-        kind,
-        commands,
-        role: Role::Used,
-    }
+/// The flag of `command` with this long name or alias (underscore spelling).
+fn find_long<'a>(command: &'a clap::Command, name: &str) -> Option<&'a clap::Arg> {
+    command.get_arguments().find(|a| {
+        a.get_long() == Some(name)
+            || a.get_all_aliases()
+                .is_some_and(|aliases| aliases.contains(&name))
+    })
 }
 
-const fn alias(
-    name: &'static str,
-    aliases: &'static [&'static str],
-    kind: Kind,
-    commands: u32,
-) -> Flag {
-    Flag {
-        name,
-        aliases,
-        short: None,
-        kind,
-        commands,
-        role: Role::Used,
-    }
-}
-
-const fn ignored(name: &'static str, kind: Kind, commands: u32) -> Flag {
-    Flag {
-        name,
-        aliases: &[],
-        short: None,
-        kind,
-        commands,
-        role: Role::Ignored,
-    }
-}
-
-use Kind::{Bool, Value as Val};
-
-static FLAGS: &[Flag] = &[
-    Flag {
-        name: "help",
-        aliases: &[],
-        short: Some('h'),
-        kind: Kind::Help,
-        commands: ALL,
-        role: Role::Used,
-    },
-    // Credentials and connection.
-    // `--client_id`/`--client_secret`: the first partner-provision.sh's names.
-    Flag {
-        name: "partner_id",
-        aliases: &["client_id"],
-        short: Some('c'),
-        kind: Val,
-        commands: ALL,
-        role: Role::Used,
-    },
-    Flag {
-        name: "partner_secret",
-        aliases: &["client_secret"],
-        short: Some('s'),
-        kind: Val,
-        commands: ALL,
-        role: Role::Used,
-    },
-    flag("api_base", Val, ALL),
-    flag("timeout", Val, ALL),
-    flag("connect_timeout", Val, ALL),
-    flag("proxy", Val, ALL),
-    flag("ca_bundle", Val, ALL),
-    flag("max_attempts", Val, ALL),
-    flag("token_cache_dir", Val, ALL),
-    flag("idle_timeout", Val, ALL),
-    // Output. `request --json` is the request's body (below).
-    flag("json", Bool, ALL & !REQ),
-    flag("table", Bool, ACT | SUM | INV | UPC | REC),
-    // The site.
-    short("url", 'u', Val, P | SITE | CONN),
-    flag("site", Val, SITE),
-    flag("blog_id", Val, SITE),
-    // provision
-    Flag {
-        name: "user",
-        aliases: &["user_id", "local_user"],
-        short: Some('i'),
-        kind: Val,
-        commands: P | CONN,
-        role: Role::Used,
-    },
-    short("plan", 'p', Val, P | C),
-    short("onboarding", 'o', Bool, P),
-    short("wpcom_user_id", 'w', Val, P),
-    short("wpcom_user_email", 'e', Val, P),
-    flag("force_register", Bool, P),
-    flag("force_connect", Bool, P),
-    flag("partner_tracking_id", Val, P | C),
-    flag("ssh_user", Val, P),
-    flag("ssh_pass", Val, P),
-    flag("ssh_private_key", Val, P),
-    flag("ssh_private_key_file", Val, P),
-    flag("ssh_host", Val, P),
-    flag("ssh_port", Val, P),
-    flag("ftp_user", Val, P),
-    flag("ftp_pass", Val, P),
-    flag("ftp_host", Val, P),
-    flag("ftp_port", Val, P),
-    // Options of the scripts' WP-CLI run only (partner-provision.sh, partner-cancel.sh).
-    ignored("home_url", Val, P),
-    ignored("site_url", Val, P),
-    ignored("wp_cli_path", Val, P),
-    ignored("allow_root", Bool, P | C),
-    // cancel
-    flag("cancel_all", Bool, C),
-    // partner-key-new
-    flag("name", Val, K),
-    flag("allowed_personal_plans", Val, K),
-    flag("allowed_premium_plans", Val, K),
-    flag("allowed_professional_plans", Val, K),
-    flag("notes", Val, K),
-    // status
-    alias("v1.2", &["v12"], Bool, S),
-    // errors
-    flag("verbose", Bool, ERR),
-    // User tokens (reporting, token-info, request, licensing-partner); login writes the file.
-    flag("user_token", Val, USER | REC),
-    flag("token_file", Val, USER | LOGIN | REC),
-    // Reporting.
-    alias(
-        "reporting_partner",
-        &["reporting_partner_id"],
-        Val,
-        ACT | INV | UPC,
-    ),
-    flag("key_id", Val, ACT | SUM | INV | UPC),
-    flag("page", Val, ACT),
-    flag("per_page", Val, ACT),
-    alias("plans", &["plan_filter"], Val, ACT),
-    flag("activated_after", Val, ACT),
-    flag("activated_before", Val, ACT),
-    flag("all", Bool, ACT),
-    flag("scale", Val, SUM),
-    // request
-    flag("query", Val, REQ),
-    flag("form", Val, REQ),
-    alias("json", &["body"], Val, REQ),
-    flag("auth", Val, REQ),
-    // license
-    flag("product", Val, LIC),
-    flag("license_key", Val, LIC),
-    flag("cancellation_email", Bool, LIC),
-    // login
-    flag("port", Val, LOGIN),
-    flag("wait", Val, LOGIN),
-    flag("open", Bool, LOGIN),
-    flag("print", Bool, LOGIN),
-    flag("scope", Val, LOGIN),
-    flag("blog", Val, LOGIN),
-    // bulk and reconcile
-    flag("input", Val, BULK),
-    flag("expected", Val, REC),
-    flag("concurrency", Val, BULK | REC),
-    flag("journal", Val, BULK | REC),
-    flag("strict", Bool, BULK | REC),
-    flag("fix", Bool, REC),
-];
-
-/// The flag `key` names for `command`: the one that applies to it when several share the name.
-fn find_long(key: &str, command: Command) -> Option<&'static Flag> {
-    let named = |f: &&Flag| f.name == key || f.aliases.contains(&key);
-    FLAGS
-        .iter()
-        .filter(named)
-        .find(|f| f.commands & command.bit() != 0)
-        .or_else(|| FLAGS.iter().find(named))
-}
-
-fn find_short(letter: char) -> Option<&'static Flag> {
-    FLAGS.iter().find(|f| f.short == Some(letter))
+fn find_short(command: &clap::Command, letter: char) -> Option<&clap::Arg> {
+    command
+        .get_arguments()
+        .find(|a| a.get_short() == Some(letter))
 }
 
 /// The names of the flags a subcommand accepts (canonical spelling).
 #[cfg(test)]
 pub fn flags_of(command: Command) -> impl Iterator<Item = &'static str> {
-    FLAGS
-        .iter()
-        .filter(move |f| f.commands & command.bit() != 0)
-        .map(|f| f.name)
+    grammar_of(Some(command))
+        .get_arguments()
+        .filter_map(clap::Arg::get_long)
 }
 
 /// A command line that cannot be understood: printed with the usage on stderr, exit 2.
@@ -468,10 +272,6 @@ impl Raw {
             .collect()
     }
 
-    fn set(&mut self, name: &'static str, value: String) {
-        self.values.push((name, value));
-    }
-
     pub fn given(&self, name: &str) -> bool {
         self.values.iter().any(|(k, _)| *k == name)
     }
@@ -482,7 +282,7 @@ impl Raw {
             None => Ok(None),
             Some(v) => parse_bool(v)
                 .map(Some)
-                .ok_or_else(|| invalid(format!("{name}: expected true, false, 1 or 0, got '{v}'"))),
+                .ok_or_else(|| invalid(format!("{name}: expected true, false, 1 or 0"))),
         }
     }
 }
@@ -533,7 +333,7 @@ fn parse_strings(args: &[String]) -> Result<Invocation, UsageError> {
                 None,
                 format!(
                     "{} comes before the command; the command goes first: jetpack-partner <command> [flags]",
-                    flag_name_only(first)
+                    shown_flag(first)
                 ),
             ));
         }
@@ -541,115 +341,54 @@ fn parse_strings(args: &[String]) -> Result<Invocation, UsageError> {
     };
     let rest = &args[1..];
     // `--help` anywhere (before `--`) wins over every other problem.
-    for a in rest {
-        if a == "--" {
-            break;
-        }
-        if a == "-h" || a == "--help" {
+    for a in rest.iter().take_while(|a| a.as_str() != "--") {
+        let name = flag_name_only(a);
+        if name == "-h" || name == "--help" {
             return Ok(Invocation::Help(Some(command)));
         }
     }
-    let err = |m: String| UsageError::new(Some(command), m);
-    let operands = command.operands();
+    let prepared = prepare(command, rest)?;
+    let grammar = grammar_of(Some(command));
+    let words = ["jetpack-partner", command.name()]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(prepared.args.iter().cloned());
+    let matches = GRAMMAR
+        .clone()
+        .try_get_matches_from(words)
+        .map_err(|e| usage_error(&e, command, &prepared))?;
+    let (_, matches) = matches
+        .subcommand()
+        .ok_or_else(|| UsageError::new(Some(command), "no command given"))?;
     let mut raw = Raw {
         command,
         values: Vec::new(),
         operands: Vec::new(),
         ignored: Vec::new(),
     };
-    let mut i = 0;
-    let mut after_dashes = false;
-    while i < rest.len() {
-        let arg = &rest[i];
-        i += 1;
-        if !after_dashes && arg == "--" {
-            if operands.is_empty() && i < rest.len() {
-                return Err(err(format!(
-                    "unexpected argument {} after `--`: {command} takes only flags",
-                    i + 2
-                )));
-            }
-            after_dashes = true;
+    let mut ignored = Vec::new();
+    for arg in grammar.get_arguments() {
+        let id = arg.get_id().as_str();
+        if matches.value_source(id) != Some(ValueSource::CommandLine) {
             continue;
         }
-        let is_flag = !after_dashes && arg.starts_with('-') && arg != "-";
-        if !is_flag {
-            if raw.operands.len() < operands.len() {
-                raw.operands.push(arg.clone());
-                continue;
+        // Every word was checked to be UTF-8 above.
+        let values = matches
+            .get_raw(id)
+            .into_iter()
+            .flatten()
+            .map(|v| v.to_string_lossy().into_owned());
+        match arg.get_long() {
+            None => raw.operands.extend(values),
+            Some(name) if grammar::IGNORED.contains(&name) => {
+                ignored.push((matches.index_of(id).unwrap_or(usize::MAX), name));
             }
-            // Never echoed: a stray value may be a secret (`--partner_secret= abc`).
-            return Err(err(format!(
-                "unexpected argument {} (not a flag): give values as --flag=value",
-                i + 1
-            )));
-        }
-        let (flag, shown, inline) = if let Some(body) = arg.strip_prefix("--") {
-            let (name, value) = split_value(body);
-            let key = name.replace('-', "_");
-            let shown = format!("--{name}");
-            match find_long(&key, command) {
-                Some(f) => (f, shown, value),
-                None => return Err(err(format!("unknown flag {shown} for {command}"))),
-            }
-        } else {
-            let body = &arg[1..];
-            let (name, value) = split_value(body);
-            let mut chars = name.chars();
-            let letter = match (chars.next(), chars.next()) {
-                (Some(c), None) => c,
-                _ => {
-                    return Err(err(format!(
-                        "unknown flag -{name} for {command} (long flags take two dashes)"
-                    )))
-                }
-            };
-            let shown = format!("-{letter}");
-            match find_short(letter) {
-                Some(f) => (f, shown, value),
-                None => return Err(err(format!("unknown flag {shown} for {command}"))),
-            }
-        };
-        if flag.commands & command.bit() == 0 {
-            return Err(err(format!("{shown} does not apply to {command}")));
-        }
-        let value = match flag.kind {
-            // `--help=x`, `-h=x`: still a request for help.
-            Kind::Help => return Ok(Invocation::Help(Some(command))),
-            Kind::Value => match inline {
-                Some(v) => v.to_owned(),
-                None => match rest.get(i) {
-                    Some(next) if !next.starts_with("--") => {
-                        i += 1;
-                        next.clone()
-                    }
-                    _ => return Err(err(format!("{shown} needs a value: {shown}=VALUE"))),
-                },
-            },
-            Kind::Bool => match inline {
-                Some(v) => v.to_owned(),
-                None => match rest.get(i) {
-                    Some(next) if is_bool_word(next) => {
-                        i += 1;
-                        next.clone()
-                    }
-                    _ => "true".to_owned(),
-                },
-            },
-        };
-        match flag.role {
-            Role::Used => raw.set(flag.name, value),
-            Role::Ignored => {
-                if !raw.ignored.contains(&flag.name) {
-                    raw.ignored.push(flag.name);
-                }
-            }
+            Some(name) => raw.values.extend(values.map(|v| (name, v))),
         }
     }
-    if raw.operands.len() < operands.len() {
-        let missing = operands[raw.operands.len()..].join(" and ");
-        return Err(err(format!("{command} needs {missing}")));
-    }
+    ignored.sort_unstable();
+    raw.ignored = ignored.into_iter().map(|(_, name)| name).collect();
+    let err = |m: String| UsageError::new(Some(command), m);
     let site_flags: Vec<&str> = ["url", "site", "blog_id"]
         .into_iter()
         .filter(|n| raw.given(n))
@@ -673,6 +412,195 @@ fn parse_strings(args: &[String]) -> Result<Invocation, UsageError> {
     Ok(Invocation::Run(raw))
 }
 
+/// The command line as clap is given it, and what is needed to word clap's errors.
+/// No `Debug`: it holds the values.
+#[derive(Default)]
+struct Prepared {
+    /// The words after the subcommand.
+    args: Vec<String>,
+    /// Where the words that are neither flags nor flags' values stand (1-based, the
+    /// command being 1), and whether each came after `--`.
+    words: Vec<(usize, bool)>,
+    /// The flags given (before `--`), as clap sees them (`--partner_id`) and as typed
+    /// (`--partner-id`).
+    flags: Vec<(String, String)>,
+}
+
+impl Prepared {
+    /// How the user typed the flag clap calls `name`; `None` when no flag was given so
+    /// (a word after `--` that starts with a dash).
+    fn typed(&self, name: &str) -> Option<&str> {
+        self.flags
+            .iter()
+            .find(|(canonical, _)| canonical == name)
+            .map(|(_, typed)| typed.as_str())
+    }
+}
+
+/// The words after the subcommand, made ready for clap (see the module's documentation).
+fn prepare(command: Command, rest: &[String]) -> Result<Prepared, UsageError> {
+    let grammar = grammar_of(Some(command));
+    let mut out = Prepared::default();
+    let mut i = 0;
+    let mut after_dashes = false;
+    while i < rest.len() {
+        let arg = &rest[i];
+        let position = i + 2;
+        i += 1;
+        if after_dashes || arg == "-" || !arg.starts_with('-') {
+            out.words.push((position, after_dashes));
+            out.args.push(arg.clone());
+            continue;
+        }
+        if arg == "--" {
+            after_dashes = true;
+            out.args.push(arg.clone());
+            continue;
+        }
+        let (flag, found, inline) = if let Some(body) = arg.strip_prefix("--") {
+            let (name, value) = split_value(body);
+            let canonical = format!("--{}", name.replace('-', "_"));
+            out.flags.push((canonical.clone(), format!("--{name}")));
+            let found = find_long(grammar, &canonical[2..]);
+            (canonical, found, value)
+        } else {
+            let (name, value) = split_value(&arg[1..]);
+            let mut letters = name.chars();
+            let letter = match (letters.next(), letters.next()) {
+                (Some(c), None) => c,
+                _ => {
+                    return Err(UsageError::new(
+                        Some(command),
+                        format!(
+                            "{} is not a flag of {command}: one-letter flags stand alone \
+                             (-c=VALUE) and long flags take two dashes",
+                            shown_flag(arg)
+                        ),
+                    ))
+                }
+            };
+            let flag = format!("-{letter}");
+            out.flags.push((flag.clone(), flag.clone()));
+            (flag, find_short(grammar, letter), value)
+        };
+        let next = rest.get(i).map(String::as_str).filter(|_| inline.is_none());
+        let joined = match (found.map(takes), next) {
+            // A value may start with one dash (a secret may); `--` starts the next flag.
+            (Some(Takes::Value), Some(next)) if !next.starts_with("--") => Some(next),
+            // Said here, as clap would name the next word as an unknown flag: it may be a
+            // secret that starts with `--`.
+            (Some(Takes::Value), _) if inline.is_none() => {
+                let typed = out.flags.last().map_or(flag.as_str(), |(_, t)| t.as_str());
+                return Err(UsageError::new(
+                    Some(command),
+                    format!("{typed} needs a value: {typed}=VALUE"),
+                ));
+            }
+            (Some(Takes::OptionalValue), Some(next)) if is_bool_word(next) => Some(next),
+            _ => None,
+        };
+        match (joined, inline) {
+            (Some(value), _) | (None, Some(value)) => {
+                out.args.push(format!("{flag}={value}"));
+                i += usize::from(joined.is_some());
+            }
+            (None, None) => out.args.push(flag),
+        }
+    }
+    Ok(out)
+}
+
+/// Clap's error for `command`, reworded from names and positions only.
+fn usage_error(e: &clap::Error, command: Command, prepared: &Prepared) -> UsageError {
+    let context = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => vec![s.clone()],
+        Some(ContextValue::Strings(list)) => list.clone(),
+        _ => Vec::new(),
+    };
+    // Clap shows an argument as `--plan <SLUG>` or `<ACTION>`: the name is the first word.
+    let name_of = |shown: &str| -> String {
+        let first = shown.split([' ', '[', '=']).next().unwrap_or_default();
+        first.trim_matches(['<', '>']).to_owned()
+    };
+    let first_of = |kind| context(kind).into_iter().next().unwrap_or_default();
+    let grammar = grammar_of(Some(command));
+    let message = match e.kind() {
+        ErrorKind::UnknownArgument => {
+            let found = first_of(ContextKind::InvalidArg);
+            let name = flag_name_only(&found);
+            if let Some(shown) = prepared.typed(name) {
+                if applies_elsewhere(name) {
+                    format!("{shown} does not apply to {command}")
+                } else {
+                    format!("unknown flag {shown} for {command}")
+                }
+            } else {
+                // A word no flag takes: the first one past the command's operands.
+                let operands = grammar.get_positionals().count();
+                match prepared.words.get(operands) {
+                    Some((position, true)) if operands == 0 => format!(
+                        "unexpected argument {position} after `--`: {command} takes only flags"
+                    ),
+                    Some((position, _)) => format!(
+                        "unexpected argument {position} (not a flag): give values as --flag=value"
+                    ),
+                    None => "unexpected argument (not a flag): give values as --flag=value".into(),
+                }
+            }
+        }
+        ErrorKind::InvalidValue => {
+            let arg = first_of(ContextKind::InvalidArg);
+            let value = first_of(ContextKind::InvalidValue);
+            let name = name_of(&arg);
+            if value.is_empty() {
+                format!("{name} needs a value: {name}=VALUE")
+            } else if command == Command::License && name == "ACTION" {
+                // The action is a command word, not a value that may be secret.
+                let shown: String = value.chars().take(40).collect();
+                format!(
+                    "unknown license action '{shown}' (actions: {})",
+                    grammar::LICENSE_ACTIONS.join(", ")
+                )
+            } else {
+                format!("invalid value for {name}")
+            }
+        }
+        ErrorKind::MissingRequiredArgument => {
+            let missing: Vec<String> = context(ContextKind::InvalidArg)
+                .iter()
+                .map(|a| name_of(a))
+                .collect();
+            format!("{command} needs {}", missing.join(" and "))
+        }
+        ErrorKind::NoEquals => {
+            let name = name_of(&first_of(ContextKind::InvalidArg));
+            format!("{name} takes its value as {name}=VALUE")
+        }
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues => {
+            let name = name_of(&first_of(ContextKind::InvalidArg));
+            format!("{name}: too many values")
+        }
+        // The remaining kinds carry no value in their description.
+        other => format!("{command}: {other}"),
+    };
+    UsageError::new(Some(command), message)
+}
+
+/// Whether some other command has this flag (`--cancel_all`, `-p`).
+fn applies_elsewhere(flag: &str) -> bool {
+    GRAMMAR.get_subcommands().any(|sub| {
+        if let Some(long) = flag.strip_prefix("--") {
+            find_long(sub, long).is_some()
+        } else {
+            let mut letters = flag.chars().skip(1);
+            match (letters.next(), letters.next()) {
+                (Some(letter), None) => find_short(sub, letter).is_some(),
+                _ => false,
+            }
+        }
+    })
+}
+
 fn split_value(body: &str) -> (&str, Option<&str>) {
     match body.split_once('=') {
         Some((n, v)) => (n, Some(v)),
@@ -685,29 +613,34 @@ fn flag_name_only(arg: &str) -> &str {
     arg.split_once('=').map_or(arg, |(n, _)| n)
 }
 
+/// A flag as an error may show it: without its value, and a one-dash word of several
+/// letters whole only when it is a long flag's name (`-partner_id`); else by its first
+/// letter, as the rest may be a value stuck to it (`-s3cr3t`).
+fn shown_flag(arg: &str) -> String {
+    let name = flag_name_only(arg);
+    let Some(body) = name.strip_prefix('-').filter(|b| !b.starts_with('-')) else {
+        return name.to_owned();
+    };
+    let mut letters = body.chars();
+    match (letters.next(), letters.next()) {
+        (Some(first), Some(_)) => {
+            let long = body.replace('-', "_");
+            let known = GRAMMAR
+                .get_subcommands()
+                .any(|sub| find_long(sub, &long).is_some());
+            if known {
+                name.to_owned()
+            } else {
+                format!("-{first}...")
+            }
+        }
+        _ => name.to_owned(),
+    }
+}
+
 fn unknown_command(name: &str) -> String {
     let shown: String = name.chars().take(40).collect();
     format!("unknown command '{shown}' (run 'jetpack-partner --help' for the list of commands)")
-}
-
-/// A secret string: never shown by `Debug`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(..)")
-    }
 }
 
 /// Client settings taken from the flags and the environment.
@@ -847,29 +780,28 @@ pub fn resolve(raw: &Raw, env: impl Fn(&str) -> Option<String>) -> Result<Plan, 
         .map(str::to_owned)
         .or_else(|| env(ENV_API_BASE))
         .or_else(|| env(ENV_OLD_API_HOST).map(|host| format!("https://{host}")));
-    let settings = Settings {
-        partner_id,
-        partner_secret: Secret(partner_secret),
-        api_base,
-        timeout: seconds(raw, "timeout")?,
-        connect_timeout: seconds(raw, "connect_timeout")?,
-        proxy: raw.get("proxy").map(str::to_owned),
-        ca_bundle: raw.get("ca_bundle").map(str::to_owned),
-        token_cache_dir: raw
-            .get("token_cache_dir")
-            .map(str::to_owned)
-            .or_else(|| env(ENV_TOKEN_CACHE_DIR))
-            .filter(|d| !d.is_empty()),
-        idle_timeout: seconds(raw, "idle_timeout")?,
-        max_attempts: match raw.get("max_attempts") {
-            None => None,
-            Some(v) => Some(v.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {
-                invalid(format!(
-                    "max_attempts: expected a whole number of at least 1, got '{v}'"
-                ))
-            })?),
-        },
-    };
+    let settings =
+        Settings {
+            partner_id,
+            partner_secret: Secret::new(partner_secret),
+            api_base,
+            timeout: seconds(raw, "timeout")?,
+            connect_timeout: seconds(raw, "connect_timeout")?,
+            proxy: raw.get("proxy").map(str::to_owned),
+            ca_bundle: raw.get("ca_bundle").map(str::to_owned),
+            token_cache_dir: raw
+                .get("token_cache_dir")
+                .map(str::to_owned)
+                .or_else(|| env(ENV_TOKEN_CACHE_DIR))
+                .filter(|d| !d.is_empty()),
+            idle_timeout: seconds(raw, "idle_timeout")?,
+            max_attempts: match raw.get("max_attempts") {
+                None => None,
+                Some(v) => Some(v.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                    invalid("max_attempts: expected a whole number of at least 1")
+                })?),
+            },
+        };
     let call = match raw.command {
         Command::Provision => {
             let user = required(raw, "user", "local_user", "--user=LOGIN")?;
@@ -962,9 +894,7 @@ pub fn required(
 pub fn site(raw: &Raw) -> Result<String, InvalidArgument> {
     if let Some(id) = raw.get("blog_id") {
         if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid(format!(
-                "blog_id: expected a numeric blog ID, got '{id}'"
-            )));
+            return Err(invalid("blog_id: expected a numeric blog ID"));
         }
         return Ok(id.to_owned());
     }
@@ -986,11 +916,7 @@ pub fn seconds(raw: &Raw, name: &str) -> Result<Option<Duration>, InvalidArgumen
         .filter(|s| s.is_finite() && *s > 0.0)
         .and_then(|s| Duration::try_from_secs_f64(s).ok())
         .map(Some)
-        .ok_or_else(|| {
-            invalid(format!(
-                "{name}: expected a positive number of seconds, got '{v}'"
-            ))
-        })
+        .ok_or_else(|| invalid(format!("{name}: expected a positive number of seconds")))
 }
 
 /// `true`/`false`/`1`/`0` (any case).
@@ -1007,7 +933,7 @@ pub fn parse_bool(v: &str) -> Option<bool> {
 pub fn put_bool(raw: &Raw, options: &mut Options, name: &str) -> Result<(), InvalidArgument> {
     if let Some(v) = raw.get(name) {
         let b = parse_bool(v)
-            .ok_or_else(|| invalid(format!("{name}: expected true, false, 1 or 0, got '{v}'")))?;
+            .ok_or_else(|| invalid(format!("{name}: expected true, false, 1 or 0")))?;
         options.insert(name.to_owned(), Value::Bool(b));
     }
     Ok(())
@@ -1015,11 +941,9 @@ pub fn put_bool(raw: &Raw, options: &mut Options, name: &str) -> Result<(), Inva
 
 pub fn put_int(raw: &Raw, options: &mut Options, name: &str) -> Result<(), InvalidArgument> {
     if let Some(v) = raw.get(name) {
-        let n = v.parse::<u64>().map_err(|_| {
-            invalid(format!(
-                "{name}: expected a non-negative whole number, got '{v}'"
-            ))
-        })?;
+        let n = v
+            .parse::<u64>()
+            .map_err(|_| invalid(format!("{name}: expected a non-negative whole number")))?;
         options.insert(name.to_owned(), Value::Number(Number::from(n)));
     }
     Ok(())
@@ -1799,5 +1723,351 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("ssh_pass"), "{shown}");
+    }
+
+    /// Words that make `flag` acceptable to `command` on its own: the operands, and what a
+    /// command needs besides (login's destination, the license action the flag belongs to).
+    fn context_for(command: Command, flag: &str) -> Vec<&'static str> {
+        match command {
+            Command::Request => vec!["GET", "/x"],
+            Command::Bulk => vec!["provision"],
+            Command::Login if flag != "token_file" => vec!["--token_file=/t"],
+            Command::License => match flag {
+                "product" => vec!["issue"],
+                "url" | "site" | "blog_id" => vec!["attach"],
+                "cancellation_email" => vec!["detach"],
+                _ => vec!["status"],
+            },
+            _ => vec![],
+        }
+    }
+
+    fn args_of(command: Command, context: &[&str], flags: &[String]) -> Vec<String> {
+        let mut list = vec![command.name().to_owned()];
+        list.extend(context.iter().map(|w| (*w).to_owned()));
+        list.extend(flags.iter().cloned());
+        list
+    }
+
+    fn run_strings(list: &[String]) -> Raw {
+        let refs: Vec<&str> = list.iter().map(String::as_str).collect();
+        run(&refs)
+    }
+
+    /// Every flag of every command, with how it takes a value.
+    fn every_flag() -> Vec<(Command, &'static str, Option<char>, Takes)> {
+        let mut all = Vec::new();
+        for command in Command::ALL {
+            for arg in grammar_of(Some(command)).get_arguments() {
+                let (Some(long), Some(_)) = (arg.get_long(), arg.get_value_names()) else {
+                    continue;
+                };
+                if !grammar::IGNORED.contains(&long) {
+                    all.push((command, long, arg.get_short(), takes(arg)));
+                }
+            }
+        }
+        assert!(all.len() > 150, "{}", all.len());
+        all
+    }
+
+    #[test]
+    fn every_value_flag_takes_every_value_form() {
+        for (command, name, short, how) in every_flag() {
+            if how != Takes::Value {
+                continue;
+            }
+            let context = context_for(command, name);
+            let got = |flags: &[String]| run_strings(&args_of(command, &context, flags));
+            let hyphens = name.replace('_', "-");
+            let forms = [
+                vec![format!("--{name}=v")],
+                vec![format!("--{name}"), "v".into()],
+                vec![format!("--{hyphens}=v")],
+                vec![format!("--{hyphens}"), "v".into()],
+            ];
+            for flags in &forms {
+                assert_eq!(got(flags).get(name), Some("v"), "{command} {flags:?}");
+            }
+            // A value may start with one dash, in either form.
+            for flags in [
+                vec![format!("--{name}=-v")],
+                vec![format!("--{name}"), "-v".into()],
+            ] {
+                assert_eq!(got(&flags).get(name), Some("-v"), "{command} {flags:?}");
+            }
+            // Empty: given, and not a value.
+            let raw = got(&[format!("--{name}=")]);
+            assert!(
+                raw.given(name) && raw.get(name).is_none(),
+                "{command} --{name}="
+            );
+            // Repeated: the last one wins, even when empty.
+            let raw = got(&[format!("--{name}=a"), format!("--{hyphens}"), "b".into()]);
+            assert_eq!(raw.get(name), Some("b"), "{command} --{name} twice");
+            let raw = got(&[format!("--{name}=a"), format!("--{name}=")]);
+            assert_eq!(raw.get(name), None, "{command} --{name}=a --{name}=");
+            if let Some(letter) = short {
+                for flags in [
+                    vec![format!("-{letter}=v")],
+                    vec![format!("-{letter}"), "v".into()],
+                ] {
+                    assert_eq!(got(&flags).get(name), Some("v"), "{command} {flags:?}");
+                }
+                let raw = got(&[format!("-{letter}=a"), format!("--{name}=b")]);
+                assert_eq!(
+                    raw.get(name),
+                    Some("b"),
+                    "{command} -{letter} then --{name}"
+                );
+                let raw = got(&[format!("--{name}=b"), format!("-{letter}"), "-a".into()]);
+                assert_eq!(
+                    raw.get(name),
+                    Some("-a"),
+                    "{command} --{name} then -{letter}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_switch_takes_every_switch_form() {
+        for (command, name, short, how) in every_flag() {
+            if how != Takes::OptionalValue {
+                continue;
+            }
+            let context = context_for(command, name);
+            let got = |flags: &[String]| run_strings(&args_of(command, &context, flags));
+            let hyphens = name.replace('_', "-");
+            assert_eq!(got(&[format!("--{name}")]).get(name), Some("true"));
+            assert_eq!(got(&[format!("--{hyphens}")]).get(name), Some("true"));
+            for word in ["true", "false", "1", "0", "TRUE", "False"] {
+                for flags in [
+                    vec![format!("--{name}={word}")],
+                    vec![format!("--{hyphens}"), word.into()],
+                ] {
+                    let raw = got(&flags);
+                    assert_eq!(raw.get(name), Some(word), "{command} {flags:?}");
+                    assert_eq!(
+                        raw.switch(name),
+                        Ok(Some(word == "1" || word.eq_ignore_ascii_case("true")))
+                    );
+                }
+            }
+            // Empty: given, and not a value; the last one wins.
+            let raw = got(&[format!("--{name}=")]);
+            assert!(
+                raw.given(name) && raw.switch(name) == Ok(None),
+                "{command} {name}"
+            );
+            let raw = got(&[format!("--{name}"), format!("--{name}=0")]);
+            assert_eq!(raw.switch(name), Ok(Some(false)), "{command} {name}");
+            let raw = got(&[format!("--{name}=0"), format!("--{hyphens}")]);
+            assert_eq!(raw.switch(name), Ok(Some(true)), "{command} {name}");
+            // Another word after a bare switch is not its value.
+            let mut list = args_of(command, &context, &[format!("--{name}")]);
+            list.push("maybe".into());
+            let refs: Vec<&str> = list.iter().map(String::as_str).collect();
+            assert!(usage(&refs).message.starts_with("unexpected argument"));
+            if let Some(letter) = short {
+                assert_eq!(got(&[format!("-{letter}")]).get(name), Some("true"));
+                assert_eq!(got(&[format!("-{letter}=0")]).get(name), Some("0"));
+                assert_eq!(
+                    got(&[format!("-{letter}"), "false".into()]).get(name),
+                    Some("false")
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn mixed_spellings_of_flags_and_commands() {
+        let raw = run(&[
+            "provision",
+            "--partner_tracking-id=t",
+            "--wpcom-user_id",
+            "7",
+            "--ssh_private-key=k",
+        ]);
+        assert_eq!(raw.get("partner_tracking_id"), Some("t"));
+        assert_eq!(raw.get("wpcom_user_id"), Some("7"));
+        assert_eq!(raw.get("ssh_private_key"), Some("k"));
+        assert_eq!(
+            usage(&["provision", "--force-connect_"]).message,
+            "unknown flag --force-connect_ for provision"
+        );
+        let raw = run(&["upcoming_invoice", "--reporting-partner_id=9", "--key-id=1"]);
+        assert_eq!(raw.command, Command::UpcomingInvoice);
+        assert_eq!(raw.get("reporting_partner"), Some("9"));
+        assert_eq!(run(&["partner-key_new"]).command, Command::PartnerKeyNew);
+        assert_eq!(
+            run(&["provision", "--client-secret", "s", "--local-user=u"]).get("user"),
+            Some("u")
+        );
+    }
+
+    #[test]
+    fn the_old_scripts_one_letter_forms_apply_where_their_flags_do() {
+        let raw = run(&["cancel", "-u", "https://a.example", "-p=backup", "-c", "1"]);
+        assert_eq!(raw.get("url"), Some("https://a.example"));
+        assert_eq!(raw.get("plan"), Some("backup"));
+        assert_eq!(raw.get("partner_id"), Some("1"));
+        let raw = run(&["site-connection", "-u=https://a.example", "-i", "admin"]);
+        assert_eq!(raw.get("user"), Some("admin"));
+        assert_eq!(
+            usage(&["status", "-p=premium"]).message,
+            "-p does not apply to status"
+        );
+        assert_eq!(
+            usage(&["status", "-x"]).message,
+            "unknown flag -x for status"
+        );
+    }
+
+    #[test]
+    fn a_value_starting_with_two_dashes_is_not_taken_nor_shown() {
+        for list in [
+            &["provision", "--partner_secret", "--s3cr3t-value"][..],
+            &[
+                "provision",
+                "--partner-secret",
+                "--s3cr3t-value",
+                "--user=a",
+            ],
+            &["provision", "-s", "--s3cr3t-value"],
+        ] {
+            let e = usage(list);
+            assert!(e.message.contains("needs a value"), "{list:?}: {e}");
+            assert!(!e.message.contains("s3cr3t"), "{list:?}: {e}");
+        }
+        assert_eq!(
+            usage(&["provision", "--partner-secret", "--s3cr3t"]).message,
+            "--partner-secret needs a value: --partner-secret=VALUE"
+        );
+        assert_eq!(
+            usage(&["provision", "-s"]).message,
+            "-s needs a value: -s=VALUE"
+        );
+    }
+
+    #[test]
+    fn usage_errors_show_flag_names_only() {
+        let secret = "s3cr3t-VALUE-42";
+        let cases: Vec<(Vec<String>, &str)> = vec![
+            (
+                vec!["provision".into(), format!("--partner_secrt={secret}")],
+                "unknown flag --partner_secrt for provision",
+            ),
+            (
+                vec!["provision".into(), "--partner_secrt".into(), secret.into()],
+                "unknown flag --partner_secrt for provision",
+            ),
+            (
+                vec!["status".into(), format!("--plan={secret}")],
+                "--plan does not apply to status",
+            ),
+            (
+                vec!["provision".into(), format!("-s{secret}")],
+                "-s... is not a flag of provision",
+            ),
+            (
+                vec![format!("-s{secret}"), "provision".into()],
+                "-s... comes before the command",
+            ),
+            (
+                vec![format!("--partner_secret={secret}"), "provision".into()],
+                "--partner_secret comes before the command",
+            ),
+            (
+                vec!["cancel".into(), "--cancel_all".into(), secret.into()],
+                "unexpected argument 3 (not a flag)",
+            ),
+            (
+                vec!["status".into(), "--".into(), format!("--{secret}")],
+                "unexpected argument 3 after `--`",
+            ),
+            (
+                vec!["request".into(), "GET".into(), "/".into(), secret.into()],
+                "unexpected argument 4 (not a flag)",
+            ),
+        ];
+        for (list, expected) in cases {
+            let refs: Vec<&str> = list.iter().map(String::as_str).collect();
+            let e = usage(&refs);
+            assert!(e.message.starts_with(expected), "{list:?}: {e}");
+            assert!(!e.message.contains("s3cr3t"), "{list:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn invalid_values_are_named_not_shown() {
+        let secret = "s3cr3t-VALUE-42";
+        let base = ["provision", "--user=a", "--url=https://a.example"];
+        for flag in [
+            "wpcom_user_id",
+            "ssh_port",
+            "force_register",
+            "onboarding",
+            "timeout",
+            "connect_timeout",
+            "idle_timeout",
+            "max_attempts",
+        ] {
+            let arg = format!("--{flag}={secret}");
+            let mut list = base.to_vec();
+            list.push(&arg);
+            let m = invalid_of(&list);
+            assert!(m.starts_with(&format!("{flag}: expected")), "{m}");
+            assert!(!m.contains("s3cr3t"), "{m}");
+        }
+        for list in [
+            vec!["cancel".to_owned(), format!("--blog_id={secret}")],
+            vec!["activations".into(), format!("--key_id={secret}")],
+            vec![
+                "activations".into(),
+                "--key_id=1".into(),
+                format!("--page={secret}"),
+            ],
+            vec!["activations-summary".into(), format!("--scale={secret}")],
+            vec![
+                "request".into(),
+                "GET".into(),
+                "/".into(),
+                format!("--auth={secret}"),
+            ],
+            vec!["login".into(), "--print".into(), format!("--port={secret}")],
+            vec![
+                "login".into(),
+                "--print".into(),
+                format!("--scope={secret}"),
+            ],
+            vec!["errors".into(), format!("--verbose={secret}")],
+            vec![
+                "bulk".into(),
+                "provision".into(),
+                "--input=-".into(),
+                format!("--concurrency={secret}"),
+            ],
+        ] {
+            let refs: Vec<&str> = list.iter().map(String::as_str).collect();
+            let m = invalid_of(&refs);
+            assert!(!m.contains("s3cr3t"), "{list:?}: {m}");
+        }
+    }
+
+    #[test]
+    fn the_grammar_declares_every_command_once() {
+        let mut names: Vec<&str> = GRAMMAR
+            .get_subcommands()
+            .map(clap::Command::get_name)
+            .filter(|n| *n != "help")
+            .collect();
+        let mut ours: Vec<&str> = Command::ALL.iter().map(|c| c.name()).collect();
+        names.sort_unstable();
+        ours.sort_unstable();
+        assert_eq!(names, ours);
+        for command in Command::ALL {
+            assert!(flags_of(command).all(|f| f.chars().all(|c| c != '-')));
+        }
     }
 }

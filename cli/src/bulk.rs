@@ -11,10 +11,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jetpack_partner_core::batch::{
     BatchItem, BatchOptions, BatchResult, Summary, DEFAULT_CONCURRENCY, MAX_CONCURRENCY,
 };
-use jetpack_partner_core::Options;
+use jetpack_partner_core::{Options, Secret};
 use serde_json::json;
 
-use crate::args::{invalid, InvalidArgument, Raw, Secret, Settings};
+use crate::args::{invalid, InvalidArgument, Raw, Settings};
 use crate::bulk_input::{self, text, Row, RowError};
 use crate::output;
 
@@ -32,62 +32,6 @@ pub fn runs_many(command: crate::args::Command) -> bool {
         crate::args::Command::Bulk | crate::args::Command::Reconcile
     )
 }
-
-pub const HELP: &str = "\
-jetpack-partner bulk: run many provisions or cancels from a file.
-
-Usage: jetpack-partner bulk provision|cancel --input=FILE [--concurrency=N] [--journal=FILE] [--strict]
-
-  --input=FILE          .csv with a header row, or JSON lines (.jsonl); - reads stdin (CSV unless the
-                        first line starts with {). Fields are the protocol's parameter names:
-                          provision: local_user, siteurl, plan, force_register, force_connect,
-                            onboarding, wpcom_user_id, wpcom_user_email, partner_tracking_id,
-                            ssh_user, ssh_pass, ssh_private_key, ssh_host, ssh_port, ftp_user,
-                            ftp_pass, ftp_host, ftp_port
-                          cancel: site, plan, cancel_all
-                        plus an optional key (an order ID...) naming the row in results and journal;
-                        without it the key is \"<operation> <site> <plan>\". Keys must be unique.
-  --concurrency=N       calls in flight, 1 to 64 (default 8); halved while the server answers 429
-                        or 503 with Retry-After, and paused as long as it asks
-  --journal=FILE        JSON lines, each synced to disk: an item's start before it is sent, its
-                        outcome before it is reported. Run again with the same input and journal after
-                        a crash or a failure: done items are skipped; an item that may have reached
-                        the server without a recorded outcome is checked with the site's status first
-                        and sent again only when it is not in place. One run at a time per journal.
-  --strict              refuse to start when any row is malformed (default: report it, run the rest)
-
-Output: one JSON line per item on stdout as it completes:
-  {\"line\", \"index\", \"key\", \"operation\", \"site\", \"outcome\", \"reply\"?, \"error\"?: {code, message, http_status}}
-  outcome: done | confirmed (the status showed it in place; not sent again) | already_done (journal)
-           | failed (re-run retries it) | unknown (re-run checks the status first)
-  a malformed row: {\"line\", \"outcome\": \"failed\", \"error\": {\"code\": \"invalid_argument\", ...}}
-A progress bar (done, failed, in flight, rate, time left) on stderr when it is a terminal, and a
-summary table on stderr at the end.
-Exit status: 0 every item in place; 1 some item failed, is unknown, or a row was malformed;
-3 nothing was sent (unreadable input or journal, --strict with malformed rows, bad settings);
-2 bad command line.
-";
-
-pub const RECONCILE_HELP: &str = "\
-jetpack-partner reconcile: compare the partner's own list of active plans with WordPress.com.
-
-Usage: jetpack-partner reconcile --expected=FILE [--fix] [--concurrency=N] [--journal=FILE] [--table]
-
-  --expected=FILE       .csv (header row) or JSON lines: site, plan, optional key and local_user
-                        (local_user is needed by --fix to provision; default admin)
-  --fix                 provision what is missing or on another plan, cancel what is not in the list,
-                        through the same journal as bulk
-  --concurrency=N       status calls (and fixes) in flight, 1 to 64 (default 8)
-  --journal=FILE        the journal of --fix (see jetpack-partner bulk --help)
-  --strict              refuse to start when any row is malformed
-  --table | --json      a table for people (default on a terminal) or JSON
-  --user_token / --token_file   with a user token, the activations report (all pages) adds the sites
-                        provisioned by the partner that are not in the list
-Differences: unbilled (provisioned, not in the list), missing (in the list, not provisioned),
-pending (in the list, waiting for the site to connect), plan_differs, cancelled (in the list, cancelled).
-Exit status: 0 no difference (after --fix: every fix done); 1 differences remain; 3 nothing was
-checked (unreadable input, bad settings); 2 bad command line.
-";
 
 /// Columns a provision row may have.
 const PROVISION_FIELDS: &[&str] = &[
@@ -146,7 +90,7 @@ pub fn resolve(
             .filter(|n| (1..=MAX_CONCURRENCY).contains(n))
             .ok_or_else(|| {
                 invalid(format!(
-                    "concurrency: expected a whole number from 1 to {MAX_CONCURRENCY}, got '{v}'"
+                    "concurrency: expected a whole number from 1 to {MAX_CONCURRENCY}"
                 ))
             })?,
     };
@@ -207,7 +151,7 @@ pub fn resolve(
 }
 
 /// Runs the command; prints results and returns the exit status.
-pub fn run(settings: Settings, call: BulkCall, secrets: &[String]) -> ExitCode {
+pub fn run(settings: Settings, call: BulkCall, secrets: &[Secret]) -> ExitCode {
     let not_started = |code: &str, message: &str| {
         print_line(&output::failure_masked(code, message, None, secrets));
         ExitCode::from(EXIT_NOT_STARTED)
@@ -356,7 +300,7 @@ pub fn run_items(
     items: Vec<BatchItem>,
     lines: &[u64],
     options: &BatchOptions,
-    secrets: &[String],
+    secrets: &[Secret],
 ) -> Result<Ran, jetpack_partner_core::Error> {
     let total = items.len() as u64;
     let mut run = client.run_batch(items, options)?;
@@ -402,7 +346,7 @@ fn progress_bar(total: u64) -> Option<ProgressBar> {
     Some(bar)
 }
 
-fn result_line(result: &BatchResult, lines: &[u64], secrets: &[String]) -> String {
+fn result_line(result: &BatchResult, lines: &[u64], secrets: &[Secret]) -> String {
     let mut value = result.to_json();
     if let (Some(obj), Some(line)) = (value.as_object_mut(), lines.get(result.index)) {
         let mut with_line = serde_json::Map::new();
@@ -410,12 +354,7 @@ fn result_line(result: &BatchResult, lines: &[u64], secrets: &[String]) -> Strin
         with_line.extend(std::mem::take(obj));
         *obj = with_line;
     }
-    let mut text = value.to_string();
-    for secret in secrets {
-        if !secret.is_empty() && text.contains(secret.as_str()) {
-            text = text.replace(secret.as_str(), "[redacted]");
-        }
-    }
+    let mut text = output::mask(&value.to_string(), secrets);
     text.push('\n');
     text
 }

@@ -9,6 +9,7 @@ mod api_args;
 mod args;
 mod bulk;
 mod bulk_input;
+mod grammar;
 mod help;
 mod loopback;
 mod output;
@@ -56,10 +57,10 @@ fn main() -> ExitCode {
                 ),
                 Ok(plan) => {
                     // Masked in failure messages (defence in depth: the library never puts them there).
-                    let mut secrets = vec![plan.settings.partner_secret.expose().to_owned()];
+                    let mut secrets = vec![plan.settings.partner_secret.clone()];
                     if let Call::Api(call) = &plan.call {
                         if let Some(token) = call.user_token() {
-                            secrets.push(token.expose().to_owned());
+                            secrets.push(token.clone());
                         }
                     }
                     if let Call::Bulk(call) = plan.call {

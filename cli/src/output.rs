@@ -1,5 +1,6 @@
 //! The JSON the tool prints, in the old scripts' shapes.
 
+use jetpack_partner_core::Secret;
 use serde_json::{Map, Value};
 
 /// The success line: the server's reply, whole and in its own key order.
@@ -19,7 +20,7 @@ pub fn failure(
     http_status: Option<u16>,
     secret: Option<&str>,
 ) -> String {
-    let secrets: Vec<String> = secret.map(str::to_owned).into_iter().collect();
+    let secrets: Vec<Secret> = secret.map(Secret::new).into_iter().collect();
     failure_masked(code, message, http_status, &secrets)
 }
 
@@ -28,14 +29,9 @@ pub fn failure_masked(
     code: &str,
     message: &str,
     http_status: Option<u16>,
-    secrets: &[String],
+    secrets: &[Secret],
 ) -> String {
-    let mut message = message.to_owned();
-    for s in secrets {
-        if !s.is_empty() && message.contains(s.as_str()) {
-            message = message.replace(s.as_str(), "[redacted]");
-        }
-    }
+    let message = mask(message, secrets);
     let mut obj = Map::new();
     obj.insert("success".into(), Value::Bool(false));
     obj.insert("error_code".into(), Value::String(code.to_owned()));
@@ -46,6 +42,17 @@ pub fn failure_masked(
     let mut line = Value::Object(obj).to_string();
     line.push('\n');
     line
+}
+
+/// `text` with every occurrence of each (non-empty) secret replaced by `[redacted]`.
+pub fn mask(text: &str, secrets: &[Secret]) -> String {
+    let mut text = text.to_owned();
+    for s in secrets.iter().map(Secret::expose) {
+        if !s.is_empty() && text.contains(s) {
+            text = text.replace(s, "[redacted]");
+        }
+    }
+    text
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use jetpack_partner_core::batch::reconcile::{ExpectedPlan, ReconcileOptions, Report, ALL_KINDS};
-use jetpack_partner_core::Client;
+use jetpack_partner_core::{Client, Secret};
 use serde_json::{json, Value};
 
 use crate::bulk::{print_line, rejected_line, Action, BulkCall};
@@ -14,7 +14,7 @@ use crate::table;
 
 const FIELDS: &[&str] = &["site", "plan", "key", "local_user"];
 
-pub fn run(client: &Client, call: BulkCall, secrets: &[String]) -> ExitCode {
+pub fn run(client: &Client, call: BulkCall, secrets: &[Secret]) -> ExitCode {
     let Action::Reconcile {
         fix,
         user_token,
@@ -93,12 +93,7 @@ pub fn run(client: &Client, call: BulkCall, secrets: &[String]) -> ExitCode {
         );
         format!("{value}\n")
     };
-    let mut text = text;
-    for secret in secrets {
-        if !secret.is_empty() {
-            text = text.replace(secret.as_str(), "[redacted]");
-        }
-    }
+    let text = output::mask(&text, secrets);
     if !print_line(&text) {
         return ExitCode::from(1);
     }

@@ -2,9 +2,11 @@
 //!
 //! Tolerant of the server's shapes: a missing field shows as `-`, numbers and strings
 //! as they came. Control characters from the server are escaped, so a site name cannot
-//! move the terminal's cursor.
+//! move the terminal's cursor. Columns are padded by display width, so that CJK and emoji
+//! (two columns each) and combining marks (none) keep them lined up.
 
 use serde_json::Value;
+use unicode_width::UnicodeWidthStr;
 
 /// Left- or right-aligned column.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -33,10 +35,10 @@ fn cell(v: Option<&Value>) -> String {
 }
 
 fn render(headers: &[(&str, Align)], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|(h, _)| h.chars().count()).collect();
+    let mut widths: Vec<usize> = headers.iter().map(|(h, _)| h.width()).collect();
     for row in rows {
         for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
+            *w = (*w).max(c.width());
         }
     }
     let line = |cells: &mut dyn Iterator<Item = (&str, Align)>| {
@@ -45,7 +47,7 @@ fn render(headers: &[(&str, Align)], rows: &[Vec<String>]) -> String {
             if i > 0 {
                 out.push_str("  ");
             }
-            let pad = widths[i].saturating_sub(text.chars().count());
+            let pad = widths[i].saturating_sub(text.width());
             let last = i + 1 == widths.len();
             match align {
                 Align::Right => {
@@ -401,5 +403,79 @@ mod tests {
         );
         let empty = invoice(&json!({"id": "x", "lines": [], "total": 0}));
         assert!(empty.contains("No billable activations."), "{empty}");
+    }
+
+    /// The display columns each cell of `line` spans: a cell starts after two spaces or
+    /// more (cells hold single spaces at most).
+    fn cell_spans(line: &str) -> Vec<(usize, usize)> {
+        let column = |byte: usize| line[..byte].width();
+        let mut spans = Vec::new();
+        let (mut blanks, mut start, mut end) = (2, None, 0);
+        for (i, c) in line.char_indices() {
+            if c == ' ' {
+                blanks += 1;
+                continue;
+            }
+            if blanks >= 2 {
+                if let Some(s) = start {
+                    spans.push((column(s), column(end)));
+                }
+                start = Some(i);
+            }
+            blanks = 0;
+            end = i + c.len_utf8();
+        }
+        if let Some(s) = start {
+            spans.push((column(s), column(end)));
+        }
+        spans
+    }
+
+    #[test]
+    fn wide_characters_keep_the_columns_lined_up() {
+        let sites = [
+            "https://例え.jp/ブログ",
+            "https://🚀.example",
+            "https://cafe\u{301}.example",
+            "https://ascii-only.example",
+        ];
+        let rows: Vec<Vec<Value>> = sites
+            .iter()
+            .map(|s| vec![json!(s), json!("プレミアム"), json!("missing")])
+            .collect();
+        let text = plain(&["SITE", "PLAN", "STATE"], &rows);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 5, "{text}");
+        // "https://例え.jp/ブログ": 8 + 4 + 4 + 6 columns, the widest site.
+        assert_eq!(cell_spans(lines[1])[0], (0, 22), "{text}");
+        let header = cell_spans(lines[0]);
+        for line in &lines[1..] {
+            let spans = cell_spans(line);
+            assert_eq!(spans.len(), 3, "{line}");
+            for (cell, head) in spans.iter().zip(&header) {
+                assert_eq!(cell.0, head.0, "a column starts elsewhere: {text}");
+            }
+        }
+        assert!(!text.lines().any(|l| l.ends_with(' ')), "{text:?}");
+
+        // Right-aligned columns end at the header's end.
+        let items: Vec<Value> = sites
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                json!({"id": 10_usize.pow(i as u32), "site_url": s, "product_slug": "🛡️scan",
+                                 "created_on": "2026-01-02", "activated_on": "2026-01-03"})
+            })
+            .collect();
+        let text = activations(&items, "");
+        let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+        let header = cell_spans(lines[0]);
+        for line in &lines[1..] {
+            let spans = cell_spans(line);
+            assert_eq!(spans[0].1, header[0].1, "ID is right-aligned: {text}");
+            for (cell, head) in spans.iter().zip(&header).skip(1) {
+                assert_eq!(cell.0, head.0, "a column starts elsewhere: {text}");
+            }
+        }
     }
 }

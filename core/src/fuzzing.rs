@@ -11,11 +11,10 @@ use std::time::Duration;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use crate::config::Backoff;
+use crate::api::Options;
 use crate::error::{Error, ErrorKind};
-use crate::options::Options;
-use crate::retry::{delay_before_retry, Idempotence};
-use crate::transport::HttpReply;
+use crate::http::exchange::HttpReply;
+use crate::http::retry::{delay_before_retry, Backoff, Idempotence};
 
 /// An HTTP reply as the transport would hand it to the parsers.
 #[derive(Clone, Debug, Default)]
@@ -47,19 +46,19 @@ impl RawReply {
 /// Reads the partner token out of a token endpoint reply. On success returns the token's length
 /// (the token itself stays inside the library).
 pub fn parse_token_reply(reply: &RawReply) -> Result<usize, Error> {
-    crate::token::parse_token_reply(&reply.to_http()).map(|t| t.expose().len())
+    crate::token::grant::parse_token_reply(&reply.to_http()).map(|t| t.expose().len())
 }
 
 /// The caller's outcome of an operation's final reply. `state_changing` is true for POST calls
 /// (provision, cancel, partner keys), false for GET calls.
 pub fn interpret_reply(reply: &RawReply, state_changing: bool) -> Result<Value, Error> {
-    crate::reply::interpret(&reply.to_http(), idempotence(state_changing))
+    crate::http::interpret::interpret(&reply.to_http(), idempotence(state_changing))
 }
 
 /// The reply inside an `http_envelope` reply (real status, `Retry-After`, `Location`, body); a
 /// reply that is not an envelope is returned unchanged.
 pub fn unwrap_enveloped_reply(reply: &RawReply) -> RawReply {
-    let inner = crate::reply::unwrap_enveloped_reply(reply.to_http());
+    let inner = crate::http::interpret::unwrap_enveloped_reply(reply.to_http());
     RawReply {
         status: inner.status,
         has_retry_after: inner.has_retry_after,
@@ -71,19 +70,19 @@ pub fn unwrap_enveloped_reply(reply: &RawReply) -> RawReply {
 
 /// Whether a reply says the bearer token was refused (and one fresh token should be fetched).
 pub fn is_token_refusal(reply: &RawReply) -> bool {
-    crate::reply::is_token_refusal(&reply.to_http())
+    crate::http::interpret::is_token_refusal(&reply.to_http())
 }
 
 /// The `(code, message)` of a JSON error body, `None` when the body is not such an object.
 pub fn error_fields(body: &[u8]) -> Option<(String, String)> {
-    crate::reply::parse_json(body)
+    crate::http::interpret::parse_json(body)
         .as_ref()
-        .and_then(crate::reply::error_fields)
+        .and_then(crate::http::interpret::error_fields)
 }
 
 /// The short, printable excerpt of a body put in error messages.
 pub fn excerpt(body: &[u8]) -> String {
-    crate::reply::excerpt(body)
+    crate::http::interpret::excerpt(body)
 }
 
 /// The pause before retrying after `reply`, or `None` when the reply is final. Uses the default
@@ -135,7 +134,7 @@ pub fn check_provision_siteurl(siteurl: &str) -> Result<String, Error> {
 
 /// The `api_base` check of the client configuration: the base URL without a trailing `/`.
 pub fn check_api_base(api_base: &str) -> Result<String, Error> {
-    crate::config::check_api_base(api_base)
+    crate::client::check_api_base(api_base)
 }
 
 /// A host name in ASCII form (lower case, Punycode labels).
@@ -168,13 +167,16 @@ pub enum Operation {
 /// sent (after the operation's own fields).
 pub fn encode_options(operation: Operation, options: &Options) -> Result<(String, String), Error> {
     let (name, specs) = match operation {
-        Operation::Provision => ("provision", crate::operations::provision::SPECS),
-        Operation::Cancel => ("cancel", crate::operations::cancel::SPECS),
-        Operation::PartnerKeyNew => ("partner_key_new", crate::operations::partner_key_new::SPECS),
+        Operation::Provision => ("provision", crate::api::operations::provision::SPECS),
+        Operation::Cancel => ("cancel", crate::api::operations::cancel::SPECS),
+        Operation::PartnerKeyNew => (
+            "partner_key_new",
+            crate::api::operations::partner_key_new::SPECS,
+        ),
     };
     let mut form = Zeroizing::new(String::new());
     let mut query = String::new();
-    crate::options::encode(name, specs, options, &mut form, &mut query)?;
+    crate::api::options::encode(name, specs, options, &mut form, &mut query)?;
     Ok((form.to_string(), query))
 }
 
@@ -288,9 +290,9 @@ fn target_envelope(data: &[u8]) {
     let (mut reply, state_changing) = raw_reply_from(data);
     reply.status = 200;
     let inner = unwrap_enveloped_reply(&reply);
-    let envelope = crate::reply::parse_json(&reply.body)
+    let envelope = crate::http::interpret::parse_json(&reply.body)
         .as_ref()
-        .and_then(crate::reply::unwrap_envelope);
+        .and_then(crate::http::interpret::unwrap_envelope);
     match envelope {
         None => {
             assert_eq!(inner.status, reply.status);
@@ -310,7 +312,7 @@ fn target_envelope(data: &[u8]) {
 
 fn check_reply(reply: &RawReply, state_changing: bool, salt: usize) {
     let outcome = interpret_reply(reply, state_changing);
-    let is_json = crate::reply::parse_json(&reply.body).is_some();
+    let is_json = crate::http::interpret::parse_json(&reply.body).is_some();
     match &outcome {
         Ok(_) => assert!((200..300).contains(&reply.status) && is_json),
         Err(e) => {

@@ -21,44 +21,32 @@
 
 #![deny(unsafe_code)]
 
+// Modules by role, dependencies running one way (`tests/layout.rs` keeps it so): the calls (`api`,
+// a file per API area, and `batch`) use the client (`client`: configuration, the call loop), which
+// uses the plumbing (`token`, then `http`); any of them may use the leaves (`site`, `validate`,
+// `log`, `secret`, `error`), which use nothing above them.
+mod api;
 pub mod batch;
 mod client;
-mod config;
 mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
-mod http_client;
-mod licensing;
+mod http;
 mod log;
-pub mod oauth;
-mod operations;
-mod options;
-mod proxy;
-mod reply;
-mod reporting;
-mod request;
-mod resolve;
-mod retry;
 mod secret;
-mod shared;
 mod site;
 mod token;
-mod token_file;
-mod transport;
-mod trust;
 mod validate;
 
-pub use client::{Client, Reply, ReplyText};
-pub use config::{
-    Backoff, ClientConfig, DEFAULT_API_BASE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+pub use api::{oauth, Activations, ApiRequest, Auth, Options};
+pub use client::{
+    Client, ClientConfig, Reply, ReplyText, DEFAULT_API_BASE, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
 pub use error::{Error, ErrorKind};
+pub use http::retry::Backoff;
 pub use log::{set_global_sink, GlobalSink, LogSink};
-pub use options::Options;
-pub use reporting::Activations;
-pub use request::{ApiRequest, Auth};
 pub use secret::{extend_wiping, Secret};
 pub use site::site_identifier;
 

@@ -18,6 +18,10 @@ pub struct Counts {
     pub token_requests: AtomicUsize,
     pub refused: AtomicUsize,
     pub calls: AtomicUsize,
+    /// Connections accepted when the first token reply was sent (0 until then).
+    pub connections_at_first_token: AtomicUsize,
+    /// How long the token endpoint takes to answer.
+    token_delay: Mutex<Duration>,
     /// Tokens the server accepts.
     valid: Mutex<Vec<String>>,
 }
@@ -54,6 +58,18 @@ impl CountingServer {
             counts,
             accept: Some(accept),
         }
+    }
+
+    /// Makes the token endpoint take `delay` to answer (a slow token exchange).
+    pub fn delay_token_replies(&self, delay: Duration) {
+        *self.counts.token_delay.lock().unwrap() = delay;
+    }
+
+    /// Connections accepted when the first token reply was sent.
+    pub fn connections_at_first_token(&self) -> usize {
+        self.counts
+            .connections_at_first_token
+            .load(Ordering::SeqCst)
     }
 
     pub fn url(&self) -> String {
@@ -122,6 +138,14 @@ fn serve(stream: TcpStream, counts: &Counts, keep_alive: Option<u64>) {
         let path = request_line.split(' ').nth(1).unwrap_or("").to_string();
         let (status, json) = if path == "/oauth2/token" {
             let n = counts.token_requests.fetch_add(1, Ordering::SeqCst) + 1;
+            let delay = *counts.token_delay.lock().unwrap();
+            std::thread::sleep(delay);
+            if n == 1 {
+                let accepted = counts.connections.load(Ordering::SeqCst);
+                counts
+                    .connections_at_first_token
+                    .store(accepted, Ordering::SeqCst);
+            }
             let token = format!("rt-token-{n}");
             counts.valid.lock().unwrap().push(token.clone());
             (

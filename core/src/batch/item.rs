@@ -6,9 +6,9 @@ use std::fmt;
 use serde_json::{json, Value};
 use zeroize::Zeroize;
 
+use crate::api::operations::{cancel::cancel_call, provision::provision_call};
+use crate::api::Options;
 use crate::error::Error;
-use crate::operations::{cancel::cancel_call, provision::provision_call};
-use crate::options::Options;
 
 /// The operation of a batch item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,11 +1,13 @@
 //! Bulk provisioning: a list of provisions and cancels run with several calls in flight, results
 //! streamed back as they land, and an optional journal that makes a re-run after a crash finish
-//! the work without sending any item twice (see [`Client::run_batch`]), plus [`reconcile`]: the
-//! partner's own list of active plans compared with what WordPress.com reports.
+//! the work without sending any item twice (see
+//! [`Client::run_batch`](crate::Client::run_batch)), plus [`reconcile`]: the partner's own list of
+//! active plans compared with what WordPress.com reports.
 
 mod item;
 mod journal;
 mod mailbox;
+mod options;
 mod pacer;
 pub mod reconcile;
 mod result;
@@ -13,32 +15,6 @@ mod runner;
 mod verify;
 
 pub use item::{BatchItem, Operation};
+pub use options::{BatchOptions, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
 pub use result::{BatchResult, Outcome, Summary};
 pub use runner::BatchRun;
-
-use std::path::PathBuf;
-
-/// Calls in flight when none is given.
-pub const DEFAULT_CONCURRENCY: usize = 8;
-/// The most calls a batch keeps in flight.
-pub const MAX_CONCURRENCY: usize = 64;
-
-/// How a batch runs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BatchOptions {
-    /// Calls in flight at most (1 to [`MAX_CONCURRENCY`]); fewer while the server pushes back.
-    pub concurrency: usize,
-    /// The journal file (JSON lines). With it, every item's outcome is on disk before it is
-    /// reported, and a re-run with the same journal skips what is done and checks the site's status
-    /// before repeating anything that may have reached the server.
-    pub journal: Option<PathBuf>,
-}
-
-impl Default for BatchOptions {
-    fn default() -> Self {
-        BatchOptions {
-            concurrency: DEFAULT_CONCURRENCY,
-            journal: None,
-        }
-    }
-}

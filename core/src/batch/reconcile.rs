@@ -11,12 +11,12 @@ use std::sync::{Arc, Mutex};
 use serde_json::{json, Map, Value};
 
 use super::item::BatchItem;
+use super::options::{BatchOptions, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
 use super::result::{error_json, BatchResult};
 use super::verify::{family, is_unknown_site, partner_products, same_plan};
-use super::{BatchOptions, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
+use crate::api::Options;
 use crate::client::Client;
 use crate::error::Error;
-use crate::options::Options;
 use crate::site::site_identifier;
 
 /// One line of the partner's list: this site should have this plan.

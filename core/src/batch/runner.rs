@@ -11,10 +11,10 @@ use serde_json::{json, Value};
 use super::item::{BatchItem, Operation};
 use super::journal::{Journal, Prior};
 use super::mailbox::{Mailbox, Received, Sender};
+use super::options::{BatchOptions, MAX_CONCURRENCY};
 use super::pacer::Pacer;
 use super::result::{error_json, BatchResult, Outcome};
 use super::verify::in_place;
-use super::{BatchOptions, MAX_CONCURRENCY};
 use crate::client::{Client, Reply};
 use crate::error::{Error, ErrorKind};
 

@@ -1,0 +1,265 @@
+//! Connections opened ahead of need. While one thread asks for the partner token, every thread
+//! waiting for it opens the connection its own call will need, so that their TCP and TLS round trips
+//! overlap the token exchange instead of following it: a batch with `k` calls in flight then starts
+//! its first `k` calls one round trip after the token arrives, not three.
+//!
+//! It is the outermost connector of the agent (ureq's `unversioned` connector API, pinned with
+//! ureq): asked for a connection, it hands over an opened spare if one is ready or about to be,
+//! otherwise it opens one through ureq's default chain (TCP, CONNECT proxy, TLS). A spare is opened
+//! on another thread from the details of the agent's latest connection (same origin, addresses,
+//! proxy and TLS settings) and is never used for anything before it is handed over, so no reply can
+//! be waiting on it.
+
+use std::fmt;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+
+use ureq::config::Config;
+use ureq::http::Uri;
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs};
+use ureq::unversioned::transport::time::{Duration as UreqDuration, Instant as UreqInstant};
+use ureq::unversioned::transport::{
+    ConnectionDetails, Connector, DefaultConnector, NextTimeout, ShutdownHandle, Transport,
+};
+
+/// Spares kept at most (the agent keeps at most as many idle connections).
+const MAX_SPARES: usize = 32;
+/// How long a spare may wait for its call at most (less if the idle limit is shorter). Spares
+/// serve calls that are seconds away; a server may close a connection on which no request came
+/// (Apache's default header timeout is 20 s), and a TLS spare cannot be checked without
+/// spoiling it (see [`SpareConnections::take_spare`]).
+const SPARE_MAX_AGE: Duration = Duration::from_secs(10);
+/// How long the details of a connection are used to open spares: the host addresses in them are
+/// those of the name lookup, kept as long (see `resolve`).
+const TEMPLATE_LIFETIME: Duration = Duration::from_secs(60);
+
+type RunConnector =
+    dyn Fn(&ConnectionDetails) -> Result<Box<dyn Transport>, ureq::Error> + Send + Sync;
+type RegisterShutdown = dyn Fn(Weak<dyn ShutdownHandle>) -> Result<(), ureq::Error> + Send + Sync;
+
+/// The agent's connector: ureq's default chain, with spares.
+pub(crate) struct SpareConnections {
+    inner: Arc<DefaultConnector>,
+    state: Arc<State>,
+    /// How long a spare may wait unused before it is given up.
+    max_age: Duration,
+}
+
+/// What [`SpareConnections::handle`] gives the rest of the client: a way to ask for a spare.
+#[derive(Clone)]
+pub(crate) struct SpareHandle {
+    inner: Arc<DefaultConnector>,
+    state: Arc<State>,
+}
+
+#[derive(Default)]
+struct State {
+    slots: Mutex<Slots>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct Slots {
+    /// Opened spares, oldest first, with the time each was opened.
+    ready: Vec<(Instant, Box<dyn Transport>)>,
+    /// Spares being opened now.
+    opening: usize,
+    /// Spares asked for before any connection gave the details to open them with.
+    wanted: usize,
+    template: Option<Template>,
+}
+
+/// The owned parts of a connection's [`ConnectionDetails`], to open more connections like it.
+#[derive(Clone)]
+struct Template {
+    uri: Uri,
+    config: Config,
+    addrs: ResolvedSocketAddrs,
+    request_level: bool,
+    timeout: NextTimeout,
+    current_time: Arc<dyn Fn() -> UreqInstant + Send + Sync + 'static>,
+    run_connector: Arc<RunConnector>,
+    register_shutdown: Arc<RegisterShutdown>,
+    taken: Instant,
+}
+
+impl Template {
+    fn of(details: &ConnectionDetails) -> Template {
+        Template {
+            uri: details.uri.clone(),
+            config: details.config.clone(),
+            addrs: details.addrs.clone(),
+            request_level: details.request_level,
+            timeout: details.timeout,
+            current_time: details.current_time.clone(),
+            run_connector: details.run_connector.clone(),
+            register_shutdown: details.register_shutdown.clone(),
+            taken: Instant::now(),
+        }
+    }
+
+    fn same_origin(&self, uri: &Uri) -> bool {
+        self.uri.scheme() == uri.scheme() && self.uri.authority() == uri.authority()
+    }
+}
+
+impl SpareConnections {
+    pub(crate) fn new(max_idle: Duration) -> SpareConnections {
+        SpareConnections {
+            inner: Arc::new(DefaultConnector::default()),
+            state: Arc::default(),
+            max_age: max_idle.min(SPARE_MAX_AGE),
+        }
+    }
+
+    pub(crate) fn handle(&self) -> SpareHandle {
+        SpareHandle {
+            inner: self.inner.clone(),
+            state: self.state.clone(),
+        }
+    }
+
+    /// A ready spare (all are to the origin of the latest connection), waiting for one being
+    /// opened if there is no ready one.
+    fn take_spare(&self, budget: Duration) -> Option<Box<dyn Transport>> {
+        let deadline = Instant::now() + budget;
+        let mut slots = self.state.lock();
+        loop {
+            let max_age = self.max_age;
+            slots.ready.retain(|(opened, _)| opened.elapsed() < max_age);
+            while let Some((_, mut transport)) = slots.ready.pop() {
+                // ureq checks a connection by reading a byte from its socket: over TLS 1.3 that
+                // would eat the session tickets the server sends after the handshake and spoil the
+                // connection, so a TLS spare is trusted for its short age instead.
+                if transport.is_tls() || transport.is_open() {
+                    return Some(transport);
+                }
+            }
+            let now = Instant::now();
+            if slots.opening == 0 || now >= deadline {
+                return None;
+            }
+            slots = self
+                .state
+                .changed
+                .wait_timeout(slots, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+}
+
+impl fmt::Debug for SpareConnections {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SpareConnections").finish_non_exhaustive()
+    }
+}
+
+impl Connector<()> for SpareConnections {
+    type Out = Box<dyn Transport>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        _chained: Option<()>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        let wanted = {
+            let mut slots = self.state.lock();
+            let same_origin = slots
+                .template
+                .as_ref()
+                .is_none_or(|t| t.same_origin(details.uri));
+            if !same_origin {
+                slots.ready.clear();
+            }
+            slots.template = Some(Template::of(details));
+            std::mem::take(&mut slots.wanted)
+        };
+        if wanted > 0 {
+            // This thread is the one the spares were waiting for: it opens its own connection.
+            let handle = self.handle();
+            for _ in 0..wanted {
+                handle.open_spare();
+            }
+            return self.inner.connect(details, None);
+        }
+        let budget = match details.timeout.after {
+            UreqDuration::Exact(d) => d,
+            _ => self.max_age,
+        };
+        match self.take_spare(budget) {
+            Some(transport) => Ok(Some(transport)),
+            None => self.inner.connect(details, None),
+        }
+    }
+}
+
+impl SpareHandle {
+    /// Opens one spare connection on another thread, like the agent's latest one; if the agent has
+    /// made none yet (or too long ago), the spare is opened as soon as it makes one.
+    pub(crate) fn open_spare(&self) {
+        let template = {
+            let mut slots = self.state.lock();
+            if slots.ready.len() + slots.opening >= MAX_SPARES {
+                return;
+            }
+            let fresh = slots
+                .template
+                .as_ref()
+                .filter(|t| t.taken.elapsed() < TEMPLATE_LIFETIME)
+                .cloned();
+            match fresh {
+                Some(template) => {
+                    slots.opening += 1;
+                    template
+                }
+                None => {
+                    slots.wanted += 1;
+                    return;
+                }
+            }
+        };
+        let (inner, state) = (self.inner.clone(), self.state.clone());
+        let spawned = std::thread::Builder::new()
+            .name("jetpack-partner-spare".into())
+            .spawn(move || {
+                let opened = open_like(&inner, &template);
+                let mut slots = state.lock();
+                slots.opening -= 1;
+                if let Some(transport) = opened {
+                    slots.ready.push((Instant::now(), transport));
+                }
+                drop(slots);
+                state.changed.notify_all();
+            });
+        if spawned.is_err() {
+            self.state.lock().opening -= 1;
+            self.state.changed.notify_all();
+        }
+    }
+}
+
+impl State {
+    fn lock(&self) -> MutexGuard<'_, Slots> {
+        self.slots.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Opens a connection through ureq's default chain with `template`'s details; `None` if it fails
+/// (the call that would have used it opens its own and reports the failure).
+fn open_like(inner: &DefaultConnector, template: &Template) -> Option<Box<dyn Transport>> {
+    let resolver = DefaultResolver::default();
+    let details = ConnectionDetails {
+        uri: &template.uri,
+        addrs: template.addrs.clone(),
+        config: &template.config,
+        request_level: template.request_level,
+        resolver: &resolver,
+        now: (template.current_time)(),
+        timeout: template.timeout,
+        current_time: template.current_time.clone(),
+        run_connector: template.run_connector.clone(),
+        register_shutdown: template.register_shutdown.clone(),
+    };
+    inner.connect(&details, None).ok().flatten()
+}

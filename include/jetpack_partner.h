@@ -3,8 +3,11 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
  * Conventions of every function:
- * - Every symbol starts with jp_. Opaque handles are created by *_new / returned by operations and
+ * - Every symbol starts with jp_. Opaque handles are created by *_new, *_build or an operation and
  *   released by the matching *_free; *_free(NULL) is a no-op.
+ * - A jp_client never changes once made (its settings go to a jp_client_builder first), so any
+ *   number of threads may use one client at once; a builder or a batch is used by one thread at a
+ *   time; a response may be read by several.
  * - Strings passed in are NUL-terminated UTF-8; NULL where not allowed, or invalid UTF-8, gives
  *   JP_INVALID_ARGUMENT naming the argument. Strings passed in are copied; the caller keeps them.
  * - const char * results are borrowed (never free them); char * results are owned by the caller
@@ -26,19 +29,19 @@
 
 
 /**
- * Major version: the number in the library's SONAME (`libjetpack_partner.so.0`).
+ * Calls in flight of a new batch.
  */
-#define JP_VERSION_MAJOR 0
+#define JP_BATCH_DEFAULT_CONCURRENCY 8
 
 /**
- * Minor version.
+ * The most calls in flight `jp_batch_set_concurrency` accepts.
  */
-#define JP_VERSION_MINOR 1
+#define JP_BATCH_MAX_CONCURRENCY 64
 
 /**
- * Patch version.
+ * `wait_ms` of `jp_batch_next` that waits as long as it takes.
  */
-#define JP_VERSION_PATCH 0
+#define JP_BATCH_WAIT_FOREVER UINT32_MAX
 
 /**
  * Level of a log line given to a `jp_log_fn`: a failed operation.
@@ -56,19 +59,19 @@
 #define JP_LOG_DEBUG 3
 
 /**
- * Calls in flight of a new batch.
+ * Major version: the number in the library's SONAME (`libjetpack_partner.so.0`).
  */
-#define JP_BATCH_DEFAULT_CONCURRENCY 8
+#define JP_VERSION_MAJOR 0
 
 /**
- * The most calls in flight `jp_batch_set_concurrency` accepts.
+ * Minor version.
  */
-#define JP_BATCH_MAX_CONCURRENCY 64
+#define JP_VERSION_MINOR 1
 
 /**
- * `wait_ms` of `jp_batch_next` that waits as long as it takes.
+ * Patch version.
  */
-#define JP_BATCH_WAIT_FOREVER UINT32_MAX
+#define JP_VERSION_PATCH 0
 
 /**
  * Result of a call. The numbers never change and are never reused; new ones may be added at the end.
@@ -87,11 +90,12 @@ enum jp_code
      */
     JP_INVALID_ARGUMENT = 1,
     /**
-     * The server refused the call; `jp_response_error_code` is the server's own code.
+     * The server refused the call; the error code is the server's own.
      */
     JP_API_ERROR = 2,
     /**
-     * The connection could not be made or broke; nothing was processed.
+     * The connection could not be made or broke before the request could have been
+     * processed.
      */
     JP_TRANSPORT_ERROR = 3,
     /**
@@ -99,7 +103,7 @@ enum jp_code
      */
     JP_TIMEOUT = 4,
     /**
-     * The TLS handshake failed (untrusted certificate, wrong host name...).
+     * The TLS handshake failed (untrusted certificate, wrong host name, not TLS...).
      */
     JP_TLS_ERROR = 5,
     /**
@@ -107,15 +111,17 @@ enum jp_code
      */
     JP_INVALID_RESPONSE = 6,
     /**
-     * The reply was larger than the configured limit.
+     * The reply body was larger than the configured limit.
      */
     JP_RESPONSE_TOO_LARGE = 7,
     /**
-     * The request may have been processed but its result is unknown: check the status first.
+     * The request may have been processed, but its result is unknown: check the site's
+     * status before trying again.
      */
     JP_OUTCOME_UNKNOWN = 8,
     /**
-     * The partner token could not be obtained (e.g. `invalid_client`).
+     * The partner token could not be obtained; the message carries the server's OAuth
+     * error (e.g. `invalid_client`).
      */
     JP_TOKEN_ERROR = 9,
     /**
@@ -139,10 +145,23 @@ typedef uint32_t jp_code;
 typedef struct jp_batch jp_batch;
 
 /**
- * A partner API client (opaque). Create it with `jp_client_new`, change its settings before sharing
- * it, then use it from any number of threads at once; release it with `jp_client_free`.
+ * A partner API client (opaque), made by `jp_client_new` or `jp_client_builder_build`. Its settings
+ * are fixed when it is made: no function changes a client, so any number of threads may use one
+ * client at once, with every function that takes a `const jp_client *`. Release it with
+ * `jp_client_free` once no thread uses it any more.
  */
 typedef struct jp_client jp_client;
+
+/**
+ * The settings of the clients to be made (opaque): the partner credentials given to
+ * `jp_client_builder_new`, and the settings the `jp_client_builder_set_*` functions change from
+ * their defaults. `jp_client_builder_build` makes a client with them and leaves the builder as it
+ * was: build as many clients as needed, then release the builder with `jp_client_builder_free`.
+ *
+ * Each setter checks the settings at once and leaves the builder unchanged when it refuses a value.
+ * A builder is used by one thread at a time.
+ */
+typedef struct jp_client_builder jp_client_builder;
 
 /**
  * The outcome of one operation (opaque): success flag, the server's JSON, error code and message,
@@ -171,12 +190,443 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * The library's version, `"MAJOR.MINOR.PATCH"` (equal to `JP_VERSION` of the header it was built
- * with).
+ * Creates a client for the partner credentials `partner_id` / `partner_secret`, with the default
+ * settings: API base `https://public-api.wordpress.com`, 60 s overall and 10 s connect time limits,
+ * 75 s idle limit, 3 attempts, 1 MiB reply limit, no proxy, the system's CA store, no token cache.
+ * For other settings, use `jp_client_builder_new` instead. No connection is made and no thread is
+ * started here: the first operation does that (so a client made before `fork()` also works in the
+ * child).
  *
- * Ownership: a static string; never free it. Thread safety: any thread, any time.
+ * On `JP_OK`, `*out` receives the new client; release it with `jp_client_free`. On failure `*out` is
+ * set to NULL (when `out` is not NULL) and `jp_last_error_message()` tells why. The secret is copied;
+ * the library wipes its copies from memory when they are dropped.
+ *
+ * The partner token and the kept-alive connections belong to the process, not to the client: every
+ * client with the same partner ID, secret, API base, proxy, CA bundle, time limits (the idle limit
+ * included) and token cache directory uses the same ones, also after the clients before it were
+ * freed (so a PHP-FPM worker that makes a client per page asks for the token once). At most 16
+ * such sets of settings are kept, the least recently used one forgotten first (its secret and token
+ * wiped once no client uses it); a process made by `fork()` starts without any.
+ *
+ * Thread safety: any thread.
+ *
+ * # Safety
+ * Each string argument is NULL or a NUL-terminated string; `out` is NULL or writable.
  */
-const char *jp_version(void);
+jp_code jp_client_new(const char *partner_id,
+                      const char *partner_secret,
+                      jp_client **out);
+
+/**
+ * Creates a builder holding the partner credentials `partner_id` / `partner_secret` and the default
+ * settings of `jp_client_new`; change them with the `jp_client_builder_set_*` functions, then make
+ * clients with `jp_client_builder_build`. The credentials are checked as `jp_client_new` checks
+ * them.
+ *
+ * On `JP_OK`, `*out` receives the new builder; release it with `jp_client_builder_free`. On failure
+ * `*out` is set to NULL (when `out` is not NULL) and `jp_last_error_message()` tells why. The secret
+ * is copied; the library wipes its copies from memory when they are dropped.
+ *
+ * Thread safety: any thread.
+ *
+ * # Safety
+ * Each string argument is NULL or a NUL-terminated string; `out` is NULL or writable.
+ */
+jp_code jp_client_builder_new(const char *partner_id,
+                              const char *partner_secret,
+                              jp_client_builder **out);
+
+/**
+ * Sets the API base URL (default `https://public-api.wordpress.com`). `https://` is required, except
+ * `http://` for loopback hosts (`127.0.0.1`, `[::1]`, `localhost`), e.g. a local sandbox.
+ *
+ * Returns `JP_OK`, or `JP_INVALID_ARGUMENT` with the reason in `jp_last_error_message()` (the
+ * builder is then unchanged). Thread safety: the builder's thread only.
+ *
+ * # Safety
+ * `builder` is NULL or a live builder; `url` is NULL or a NUL-terminated string.
+ */
+jp_code jp_client_builder_set_api_base(jp_client_builder *builder,
+                                       const char *url);
+
+/**
+ * Sets the overall time limit of one operation, token request, retries and pauses included
+ * (milliseconds, 1 to 86400000; default 60000).
+ *
+ * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`; the builder is then
+ * unchanged). Thread safety: the builder's thread only.
+ *
+ * # Safety
+ * `builder` is NULL or a live builder.
+ */
+jp_code jp_client_builder_set_timeout_ms(jp_client_builder *builder, uint64_t ms);
+
+/**
+ * Sets the time limit to set up one connection: host name lookup, TCP, proxy tunnel and TLS
+ * handshake together (milliseconds, 1 to 86400000; default 10000).
+ *
+ * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`; the builder is then
+ * unchanged). Thread safety: the builder's thread only.
+ *
+ * # Safety
+ * `builder` is NULL or a live builder.
+ */
+jp_code jp_client_builder_set_connect_timeout_ms(jp_client_builder *builder, uint64_t ms);
+
+/**
+ * Sets how long a kept connection may stay unused and still be used again (milliseconds, 1 to
+ * 86400000; default 75000). A server that announces a shorter `Keep-Alive: timeout` shortens it
+ * (by a further second, so that a request never races the server closing the connection).
+ *
+ * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`; the builder is then
+ * unchanged). Thread safety: the builder's thread only.
+ *
+ * # Safety
+ * `builder` is NULL or a live builder.
+ */
+jp_code jp_client_builder_set_idle_timeout_ms(jp_client_builder *builder, uint64_t ms);
+
+/**
+ * Sets an HTTP CONNECT proxy, `http://[user:password@]host:port`; NULL or "" removes it. The
+ * environment (`HTTPS_PROXY`...) is never read.
+ *
+ * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`; the builder is then
+ * unchanged). Thread safety: the builder's thread only.
+ *
+ * # Safety
+ * `builder` is NULL or a live builder; `url` is NULL or a NUL-terminated string.
+ */
+jp_code jp_client_builder_set_proxy(jp_client_builder *builder, const char *url);
+
+/**
+ * Adds the CA certificates of a PEM file to the system's trust store (for a TLS-intercepting proxy
+ * or a private CA); NULL or "" removes it. The file is read now, to check it, and again by
+ * `jp_client_builder_build`.
+ *
+ * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (unreadable file, no certificate; see
+ * `jp_last_error_message()`; the builder is then unchanged). Thread safety: the builder's thread
+ * only.
+ *
+ * # Safety
+ * `builder` is NULL or a live builder; `pem_path` is NULL or a NUL-terminated string.
+ */
+jp_code jp_client_builder_set_ca_bundle(jp_client_builder *builder, const char *pem_path);
+
+/**
+ * Sets a directory where the partner token is kept between processes (NULL or "" for none, the
+ * default): processes with the same partner ID and API base then ask for the token once between
+ * them. The directory must exist; the file the library writes there is readable by its owner only
+ * (mode 0600), written whole then renamed into place, and never holds the secret. A cached token
+ * the server refuses is removed and replaced once.
+ *
+ * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (not an existing directory; see
+ * `jp_last_error_message()`; the builder is then unchanged). Thread safety: the builder's thread
+ * only.
+ *
+ * # Safety
+ * `builder` is NULL or a live builder; `dir` is NULL or a NUL-terminated string.
+ */
+jp_code jp_client_builder_set_token_cache_dir(jp_client_builder *builder, const char *dir);
+
+/**
+ * Sets how many HTTP attempts one operation may make, the first included (1 to 10; default 3).
+ * Retries happen only when repeating cannot do harm (see the README's "Failure behaviour").
+ *
+ * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`; the builder is then
+ * unchanged). Thread safety: the builder's thread only.
+ *
+ * # Safety
+ * `builder` is NULL or a live builder.
+ */
+jp_code jp_client_builder_set_max_attempts(jp_client_builder *builder, uint32_t attempts);
+
+/**
+ * Sets the largest accepted reply body in bytes (1 to 1 GiB; default 1 MiB). A larger reply gives
+ * `JP_RESPONSE_TOO_LARGE`.
+ *
+ * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`; the builder is then
+ * unchanged). Thread safety: the builder's thread only.
+ *
+ * # Safety
+ * `builder` is NULL or a live builder.
+ */
+jp_code jp_client_builder_set_max_response_bytes(jp_client_builder *builder, uint64_t bytes);
+
+/**
+ * Makes a client with the builder's credentials and settings. The builder is not consumed: it stays
+ * as it was, for more clients or further changes that do not affect the clients already made, and
+ * is still released with `jp_client_builder_free`.
+ *
+ * On `JP_OK`, `*out` receives the new client; release it with `jp_client_free`. On failure `*out` is
+ * set to NULL (when `out` is not NULL) and `jp_last_error_message()` tells why: a NULL argument, or
+ * a CA bundle file or token cache directory gone since it was set (both are checked again). No
+ * connection is made and no thread is started (see `jp_client_new`).
+ *
+ * Thread safety: any thread, several at once on one builder, as long as no thread changes it
+ * meanwhile.
+ *
+ * # Safety
+ * `builder` is NULL or a live builder; `out` is NULL or writable.
+ */
+jp_code jp_client_builder_build(const jp_client_builder *builder,
+                                jp_client **out);
+
+/**
+ * Releases a builder and wipes its copy of the secret from memory; the clients it made are not
+ * affected. NULL is a no-op.
+ *
+ * Thread safety: the builder's thread only.
+ *
+ * # Safety
+ * `builder` is NULL or a builder from `jp_client_builder_new` not freed before.
+ */
+void jp_client_builder_free(jp_client_builder *builder);
+
+/**
+ * Gets the client ready for calls: asks for the partner token now if the process (or the token
+ * cache directory) has none for these settings; the token request leaves its connection kept open
+ * for the calls that follow. With a token at hand it sends nothing (no request is made on the API's
+ * account just to open a connection). Bounded by the client's overall time limit.
+ *
+ * Returns `JP_OK`, or the code of the token request's failure (`JP_TOKEN_ERROR`,
+ * `JP_TRANSPORT_ERROR`, `JP_TIMEOUT`, `JP_TLS_ERROR`, ...) with `jp_last_error_message()` saying
+ * why. Thread safety: any thread, concurrently with operations on the same client.
+ *
+ * # Safety
+ * `client` is NULL or a live client.
+ */
+jp_code jp_client_warm(const jp_client *client);
+
+/**
+ * Releases a client and wipes its copy of the secret from memory. The token and the connections it
+ * used stay with the process for later clients with the same settings (see `jp_client_new`). NULL is
+ * a no-op.
+ *
+ * Thread safety: only once no other thread uses the client any more.
+ *
+ * # Safety
+ * `client` is NULL or a client from `jp_client_new` or `jp_client_builder_build` not freed before.
+ */
+void jp_client_free(jp_client *client);
+
+/**
+ * Why the last failed call of this thread among those that give no `jp_response` failed
+ * (`jp_client_new`, `jp_client_builder_*`, `jp_client_warm`, `jp_batch_new`, `jp_batch_set_*`,
+ * `jp_batch_add_*`, `jp_batch_start`, `jp_batch_next`, `jp_batch_run`, `jp_reconcile`,
+ * `jp_site_identifier`, `jp_oauth_authorize_url`, `jp_set_log_callback`); NULL if the last such
+ * call succeeded or none was made. The text is the message alone, as `jp_response_error_message`
+ * gives it: for `JP_INVALID_ARGUMENT` it starts with the argument's name (`"partner_id: must not be
+ * empty"`); the function's return code tells the kind of failure.
+ *
+ * Ownership: borrowed from the library; valid until the next `jp_` call on this thread; never free
+ * it. Thread safety: each thread has its own.
+ */
+const char *jp_last_error_message(void);
+
+/**
+ * The operation's result code (`JP_OK` on success). NULL gives `JP_INVALID_ARGUMENT`.
+ *
+ * Thread safety: a response may be read from any thread, by several at once.
+ *
+ * # Safety
+ * `r` is NULL or a live response.
+ */
+jp_code jp_response_code(const jp_response *r);
+
+/**
+ * Whether the operation succeeded. NULL gives false.
+ *
+ * # Safety
+ * `r` is NULL or a live response.
+ */
+bool jp_response_ok(const jp_response *r);
+
+/**
+ * On success: the server's reply, whole, as a JSON text, members in the server's order.
+ * `jp_provision`, `jp_cancel`, `jp_partner_key_new` and `jp_status` give the text exactly as the
+ * server sent it; the other calls give the same reply written out as compact JSON, as do the replies
+ * the library makes itself (`jp_oauth_parse_redirect`). On failure:
+ * the server's error body when it was JSON (e.g. `{"error": "invalid_plan", "message": ...}`), else
+ * NULL. NULL for a NULL response.
+ *
+ * Ownership: borrowed from the response; valid until `jp_response_free(r)`; never free it. The reply
+ * of `jp_partner_key_new` holds the new key's `client_secret`: treat it as a secret.
+ *
+ * # Safety
+ * `r` is NULL or a live response.
+ */
+const char *jp_response_json(const jp_response *r);
+
+/**
+ * NULL on success; otherwise the stable error code: the server's own (`invalid_plan`,
+ * `invalid_blog`...) for `JP_API_ERROR`, else the client's (`invalid_argument`, `transport_error`,
+ * `timeout`, `tls_error`, `invalid_response`, `response_too_large`, `outcome_unknown`, `token_error`,
+ * `internal`).
+ *
+ * Ownership: borrowed from the response; valid until `jp_response_free(r)`.
+ *
+ * # Safety
+ * `r` is NULL or a live response.
+ */
+const char *jp_response_error_code(const jp_response *r);
+
+/**
+ * NULL on success; otherwise what happened and what to do, for a person (never contains the secret
+ * or a token). For `invalid_argument` it starts with the argument's name (`"siteurl: ..."`).
+ *
+ * Ownership: borrowed from the response; valid until `jp_response_free(r)`.
+ *
+ * # Safety
+ * `r` is NULL or a live response.
+ */
+const char *jp_response_error_message(const jp_response *r);
+
+/**
+ * The HTTP status of the reply the outcome comes from; 0 if no HTTP reply was read (argument
+ * errors, connection failures, time limits) or for a NULL response.
+ *
+ * # Safety
+ * `r` is NULL or a live response.
+ */
+uint16_t jp_response_http_status(const jp_response *r);
+
+/**
+ * HTTP attempts made to the operation's endpoint (retries and the repeat after a token refresh
+ * included, the token request not counted); 0 when nothing was sent or for a NULL response.
+ *
+ * # Safety
+ * `r` is NULL or a live response.
+ */
+uint32_t jp_response_attempts(const jp_response *r);
+
+/**
+ * Releases a response and every string borrowed from it. NULL is a no-op.
+ *
+ * Thread safety: only once no other thread reads the response any more.
+ *
+ * # Safety
+ * `r` is NULL or a response returned by an operation and not freed before.
+ */
+void jp_response_free(jp_response *r);
+
+/**
+ * Provisions a plan for `local_user` (the WordPress user who will own it: login, e-mail or ID) on
+ * the site at `siteurl` (absolute http(s) URL, or the same without its scheme, `example.com/blog`,
+ * which is sent as given). `plan` is a slug such as `"premium"` or
+ * `"jetpack-backup-daily"`; NULL means the server's default (free).
+ *
+ * `options_json`: NULL or a JSON object of `force_register`, `force_connect`, `onboarding`
+ * (booleans), `wpcom_user_id` (integer), `wpcom_user_email`, `partner_tracking_id`, `ssh_user`,
+ * `ssh_pass`, `ssh_private_key`, `ssh_host`, `ssh_port`, `ftp_user`, `ftp_pass`, `ftp_host`,
+ * `ftp_port`. Unknown names give `JP_INVALID_ARGUMENT`.
+ *
+ * Returns the result code. When `out` is not NULL, `*out` receives a new `jp_response` on every
+ * return, success or failure; release it with `jp_response_free`. A failure after the request may
+ * have been processed is `JP_OUTCOME_UNKNOWN`: check `jp_status` before provisioning again.
+ *
+ * Thread safety: any number of threads may call operations on one client at once. Blocks for up to
+ * the client's overall time limit.
+ *
+ * # Safety
+ * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+jp_code jp_provision(const jp_client *client,
+                     const char *local_user,
+                     const char *siteurl,
+                     const char *plan,
+                     const char *options_json,
+                     jp_response **out);
+
+/**
+ * Cancels the partner plan of `site`: a site URL, a `::` site identifier (`example.com::blog`) or a
+ * numeric blog ID. A JSON reply `{"success": false}` means there was no partner plan to cancel.
+ *
+ * `options_json`: NULL or a JSON object of `plan` (slug, for stand-alone products), `cancel_all`
+ * (boolean) and `partner_tracking_id` (text, sent in the query).
+ *
+ * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+jp_code jp_cancel(const jp_client *client,
+                  const char *site,
+                  const char *options_json,
+                  jp_response **out);
+
+/**
+ * Creates a partner key called `name` for a reseller. The reply holds the new key's `client_id` and
+ * `client_secret` (credentials: keep them secret).
+ *
+ * `options_json`: NULL or a JSON object of `allowed_personal_plans`, `allowed_premium_plans`,
+ * `allowed_professional_plans` (non-negative integers) and `notes`.
+ *
+ * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+jp_code jp_partner_key_new(const jp_client *client,
+                           const char *name,
+                           const char *options_json,
+                           jp_response **out);
+
+/**
+ * The status of `site` (site URL, `::` identifier or blog ID): whether it is connected and which
+ * products it has. Safe to repeat (retried on transient failures); use it after
+ * `JP_OUTCOME_UNKNOWN`.
+ *
+ * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `site` is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+jp_code jp_status(const jp_client *client, const char *site, jp_response **out);
+
+/**
+ * The older (v1.2) status of `site` (a site URL, `::` identifier or blog ID): `{plan,
+ * is_partner_plan, is_provisioned_by_calling_partner, is_connected, has_pending_plan}`. Safe to
+ * repeat.
+ *
+ * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `site` is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+jp_code jp_status_v12(const jp_client *client, const char *site, jp_response **out);
+
+/**
+ * The slugs each product family of `site` (a site URL, `::` identifier or blog ID) can move to:
+ * `{"plans": [...], "backup": [...], ...}`. Safe to repeat.
+ *
+ * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `site` is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+jp_code jp_upgrade_paths(const jp_client *client, const char *site, jp_response **out);
+
+/**
+ * The error codes of the partner API: `{"errors": {code: message}}`, or with `verbose`
+ * `{"errors": {code: {"message", "http_status"}}}`. Sends no token.
+ *
+ * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `out` is NULL or writable.
+ */
+jp_code jp_errors(const jp_client *client, bool verbose, jp_response **out);
+
+/**
+ * Checks the client's own credentials as a partner key: `{"success": true, "id", "name",
+ * "client_id"}`, or the token or key error (`JP_TOKEN_ERROR`, `partner_key_disabled`...).
+ *
+ * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `out` is NULL or writable.
+ */
+jp_code jp_partner_keys_verify(const jp_client *client, jp_response **out);
 
 /**
  * Sends any request to the API, for endpoints the library has no function for.
@@ -203,51 +653,6 @@ jp_code jp_request(const jp_client *client,
                    jp_response **out);
 
 /**
- * The older (v1.2) status of `site` (a site URL, `::` identifier or blog ID): `{plan,
- * is_partner_plan, is_provisioned_by_calling_partner, is_connected, has_pending_plan}`. Safe to
- * repeat.
- *
- * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
- *
- * # Safety
- * `client` is NULL or a live client; `site` is NULL or NUL-terminated; `out` is NULL or writable.
- */
-jp_code jp_status_v12(const jp_client *client, const char *site, jp_response **out);
-
-/**
- * The slugs each product family of `site` (a site URL, `::` identifier or blog ID) can move to:
- * `{"plans": [...], "backup": [...], ...}`. Safe to repeat.
- *
- * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
- *
- * # Safety
- * `client` is NULL or a live client; `site` is NULL or NUL-terminated; `out` is NULL or writable.
- */
-jp_code jp_upgrade_paths(const jp_client *client, const char *site, jp_response **out);
-
-/**
- * The error codes of the partner API: `{"errors": {code: message}}`, or with `verbose`
- * `{"errors": {code: {"message", "http_status"}}}`. Sends no token.
- *
- * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
- *
- * # Safety
- * `client` is NULL or a live client; `out` is NULL or writable.
- */
-jp_code jp_errors(const jp_client *client, bool verbose, jp_response **out);
-
-/**
- * Checks the client's own credentials as a partner key: `{"success": true, "id", "name",
- * "client_id"}`, or the token or key error (`JP_TOKEN_ERROR`, `partner_key_disabled`...).
- *
- * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
- *
- * # Safety
- * `client` is NULL or a live client; `out` is NULL or writable.
- */
-jp_code jp_partner_keys_verify(const jp_client *client, jp_response **out);
-
-/**
  * One page of the activations of a partner key: `{"total", "page", "per_page", "activations":
  * [...]}`, newest first. `user_token` is a WordPress.com token of the partner's user (see the
  * `jp_oauth_*` functions); `partner_id` and `key_id` are the IDs `jp_partner_details` lists.
@@ -257,7 +662,7 @@ jp_code jp_partner_keys_verify(const jp_client *client, jp_response **out);
  * (`"YYYY-MM-DD"`, `"YYYY-MM-DD HH:MM:SS"` or a Unix time). To read every activation, ask for page
  * 1, 2, ... until `page * per_page >= total` or a page comes back empty.
  *
- * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
  *
  * # Safety
  * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or
@@ -276,7 +681,7 @@ jp_code jp_activations(const jp_client *client,
  * `options_json`: NULL or a JSON object of `key_id` (one key; default every key of the partner) and
  * `scale` (`"day"`, `"month"` (default) or `"year"`).
  *
- * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
  *
  * # Safety
  * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or
@@ -290,7 +695,7 @@ jp_code jp_activations_summary(const jp_client *client,
 /**
  * The past invoices of a partner key: `{"invoices": [...]}`.
  *
- * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
  *
  * # Safety
  * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or
@@ -306,7 +711,7 @@ jp_code jp_invoices(const jp_client *client,
  * The invoice of the current period of a partner key: `{"id", "status": "upcoming", "currency",
  * "period_start", "period_end", "lines": [...], "total"}`.
  *
- * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
  *
  * # Safety
  * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or
@@ -322,7 +727,7 @@ jp_code jp_upcoming_invoice(const jp_client *client,
  * The partner of a user token and its keys: `{"id", "name", "slug", "keys": [{"id", "name",
  * "client_id", ...}]}`.
  *
- * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
  *
  * # Safety
  * `client` is NULL or a live client; `user_token` is NULL or NUL-terminated; `out` is NULL or
@@ -364,7 +769,7 @@ jp_code jp_oauth_authorize_url(const jp_client *client,
  * forged), `access_denied` (`JP_API_ERROR`: the user refused; other `error=` values of the redirect
  * come as their own codes), `invalid_argument`.
  *
- * Returns the result code; `out` as for `jp_request` (the JSON holds a token: treat it as a
+ * Returns the result code; `out` as for `jp_provision` (the JSON holds a token: treat it as a
  * secret). Thread safety: any thread.
  *
  * # Safety
@@ -379,7 +784,7 @@ jp_code jp_oauth_parse_redirect(const char *redirect_url,
  * "token_type"}`. `redirect_uri` must be the one given to `jp_oauth_authorize_url`. Codes are
  * single use.
  *
- * Returns the result code; `out` as for `jp_request` (the JSON holds the token). Thread safety: as
+ * Returns the result code; `out` as for `jp_provision` (the JSON holds the token). Thread safety: as
  * `jp_provision`.
  *
  * # Safety
@@ -395,7 +800,7 @@ jp_code jp_oauth_exchange_code(const jp_client *client,
  * The password grant, for the application owner's own testing: the token of the WordPress.com user
  * `username` (`{"access_token", ...}`). The password is not kept.
  *
- * Returns the result code; `out` as for `jp_request` (the JSON holds the token). Thread safety: as
+ * Returns the result code; `out` as for `jp_provision` (the JSON holds the token). Thread safety: as
  * `jp_provision`.
  *
  * # Safety
@@ -412,7 +817,7 @@ jp_code jp_oauth_password_grant(const jp_client *client,
  * "scope"}`. A token that is unknown, revoked or issued to another application gives
  * `JP_API_ERROR` with the code `invalid_token`.
  *
- * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
  *
  * # Safety
  * `client` is NULL or a live client; `token` is NULL or NUL-terminated; `out` is NULL or writable.
@@ -426,19 +831,21 @@ jp_code jp_oauth_token_info(const jp_client *client, const char *token, jp_respo
  * been received.
  *
  * Licensing errors come as `JP_API_ERROR` with the API's own code (`invalid_product`,
- * `license_not_found`, ...). Returns the result code; `out` as for `jp_request`. Thread safety: as
+ * `license_not_found`, ...). Returns the result code; `out` as for `jp_provision`. Thread safety: as
  * `jp_provision`.
  *
  * # Safety
  * `client` is NULL or a live client; `product` is NULL or NUL-terminated; `out` is NULL or
  * writable.
  */
-jp_code jp_license_issue(const jp_client *client, const char *product, jp_response **out);
+jp_code jp_license_issue(const jp_client *client,
+                         const char *product,
+                         jp_response **out);
 
 /**
  * The license with the key `license_key`.
  *
- * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
  *
  * # Safety
  * `client` is NULL or a live client; `license_key` is NULL or NUL-terminated; `out` is NULL or
@@ -450,7 +857,7 @@ jp_code jp_license_status(const jp_client *client, const char *license_key, jp_r
  * Revokes a license; the JSON is the license with `revoked_at` set (`license_revoked` the second
  * time).
  *
- * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
  *
  * # Safety
  * `client` is NULL or a live client; `license_key` is NULL or NUL-terminated; `out` is NULL or
@@ -461,7 +868,7 @@ jp_code jp_license_revoke(const jp_client *client, const char *license_key, jp_r
 /**
  * Attaches a license to `site` (a site URL, `::` identifier or blog ID of a connected site).
  *
- * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
  *
  * # Safety
  * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or
@@ -478,7 +885,7 @@ jp_code jp_license_attach(const jp_client *client,
  * `options_json`: NULL or a JSON object of `cancellation_email` (boolean: whether the site owner is
  * told; absent: the server's default).
  *
- * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
  *
  * # Safety
  * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or
@@ -493,7 +900,7 @@ jp_code jp_license_detach(const jp_client *client,
  * The product families of the Licensing API and their products: `[{"name", "slug", "products":
  * [{"name", "slug", "product_id"}]}]`.
  *
- * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
  *
  * # Safety
  * `client` is NULL or a live client; `out` is NULL or writable.
@@ -504,7 +911,7 @@ jp_code jp_product_families(const jp_client *client, jp_response **out);
  * The licensing partner of a user token and its keys: `{"id", "name", "slug", "keys": [{"id",
  * "name", "oauth2_token", "disabled_on"}]}` (each `oauth2_token` is a credential).
  *
- * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
  *
  * # Safety
  * `client` is NULL or a live client; `user_token` is NULL or NUL-terminated; `out` is NULL or
@@ -516,7 +923,7 @@ jp_code jp_licensing_partner(const jp_client *client, const char *user_token, jp
  * Connects the site at `url` for `local_user` (the WordPress user): `{"code": "success" |
  * "already_connected", "blog_id"}`. Safe to repeat, so retried on transient failures.
  *
- * Returns the result code; `out` as for `jp_request`. Thread safety: as `jp_provision`.
+ * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
  *
  * # Safety
  * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or
@@ -669,183 +1076,52 @@ jp_code jp_batch_run(jp_batch *batch, jp_batch_fn on_result, void *user_data);
 void jp_batch_free(jp_batch *batch);
 
 /**
- * Creates a client for the partner credentials `partner_id` / `partner_secret`, with the default
- * settings: API base `https://public-api.wordpress.com`, 60 s overall and 10 s connect time limits,
- * 3 attempts, 1 MiB reply limit, no proxy, the system's CA store. No connection is made and no
- * thread is started here: the first operation does that (so a client made before `fork()` also works
- * in the child).
+ * Compares the partner's list with WordPress.com and, with `"fix": true`, provisions and cancels to
+ * match (cancels first, then provisions, each a journaled batch).
  *
- * On `JP_OK`, `*out` receives the new client; release it with `jp_client_free`. On failure `*out` is
- * set to NULL (when `out` is not NULL) and `jp_last_error_message()` tells why. The secret is copied;
- * the library wipes its copies from memory when they are dropped.
+ * `expected_json`: a JSON array of `{"site", "plan", "key"?, "local_user"?}`. `options_json`: NULL
+ * or `{"concurrency": 1-64, "user_token": "...", "fix": bool, "journal": "path", "local_user": "admin"}`;
+ * with `user_token` (the partner's WordPress.com user), the activations report is read too: it adds
+ * the sites the list does not name and tells cancelled plans from missing ones.
  *
- * The partner token and the kept-alive connections belong to the process, not to the client: every
- * client with the same partner ID, secret, API base, proxy, CA bundle, time limits (the idle limit
- * included) and token cache directory uses the same ones, also after the clients before it were
- * freed (so a PHP-FPM worker that makes a client per page asks for the token once). At most 16
- * such sets of settings are kept, the least recently used
- * one forgotten first (its secret and token wiped once no client uses it); a process made by
- * `fork()` starts without any.
+ * On `JP_OK`, `*out` receives the report, owned by the caller (release it with `jp_string_free`):
+ * `{"differences": [{kind, site, expected_plan, actual_plan, key, fix?, fixed?}], "errors": [{site, error}],
+ * "counts": {sites, matching, unbilled, missing, pending, plan_differs, cancelled, fixed, errors, unresolved}}`.
+ * On failure `*out` is NULL and `jp_last_error_message()` tells why (`JP_INVALID_ARGUMENT` for a bad
+ * list or option, naming it; the report call's error).
  *
- * Thread safety: any thread.
+ * Thread safety: any thread; blocks until every status (and fix) is done.
  *
  * # Safety
- * Each string argument is NULL or a NUL-terminated string; `out` is NULL or writable.
+ * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or writable.
  */
-jp_code jp_client_new(const char *partner_id,
-                      const char *partner_secret,
-                      jp_client **out);
+jp_code jp_reconcile(const jp_client *client,
+                     const char *expected_json,
+                     const char *options_json,
+                     char **out);
 
 /**
- * Releases a client and wipes its copy of the secret from memory. The token and the connections it
- * used stay with the process for later clients with the same settings (see `jp_client_new`). NULL is
- * a no-op.
- *
- * Thread safety: only once no other thread uses the client any more.
+ * Releases a string the library handed over as `char *` (from `jp_site_identifier`). NULL is a
+ * no-op. Never pass a `const char *` borrowed from a response or `jp_version`.
  *
  * # Safety
- * `client` is NULL or a client from `jp_client_new` not freed before.
+ * `s` is NULL or a string from the library not freed before.
  */
-void jp_client_free(jp_client *client);
+void jp_string_free(char *s);
 
 /**
- * Sets the API base URL (default `https://public-api.wordpress.com`). `https://` is required, except
- * `http://` for loopback hosts (`127.0.0.1`, `[::1]`, `localhost`), e.g. a local sandbox.
+ * The `::` site identifier of a site URL or blog ID, as used in cancel and status paths:
+ * `"https://example.com/demo/"` -> `"example.com::demo"`, `"12345"` -> `"12345"`.
  *
- * Returns `JP_OK`, or `JP_INVALID_ARGUMENT` with the reason in `jp_last_error_message()` (the client
- * is then unchanged). Thread safety: call before sharing the client between threads.
+ * On `JP_OK`, `*out` receives a new string owned by the caller: release it with `jp_string_free`.
+ * On failure (`JP_INVALID_ARGUMENT`), `*out` is set to NULL and `jp_last_error_message()` tells why.
+ * No network access. Thread safety: any thread.
  *
  * # Safety
- * `client` is NULL or a live client; `url` is NULL or a NUL-terminated string.
+ * `site` is NULL or NUL-terminated; `out` is NULL or writable.
  */
-jp_code jp_client_set_api_base(jp_client *client,
-                               const char *url);
-
-/**
- * Sets the overall time limit of one operation, token request, retries and pauses included
- * (milliseconds, 1 to 86400000; default 60000).
- *
- * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`). Thread safety: call
- * before sharing the client between threads.
- *
- * # Safety
- * `client` is NULL or a live client.
- */
-jp_code jp_client_set_timeout_ms(jp_client *client, uint64_t ms);
-
-/**
- * Sets the time limit to set up one connection: host name lookup, TCP, proxy tunnel and TLS
- * handshake together (milliseconds, 1 to 86400000; default 10000).
- *
- * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`). Thread safety: call
- * before sharing the client between threads.
- *
- * # Safety
- * `client` is NULL or a live client.
- */
-jp_code jp_client_set_connect_timeout_ms(jp_client *client, uint64_t ms);
-
-/**
- * Sets an HTTP CONNECT proxy, `http://[user:password@]host:port`; NULL or "" removes it. The
- * environment (`HTTPS_PROXY`...) is never read.
- *
- * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`). Thread safety: call
- * before sharing the client between threads.
- *
- * # Safety
- * `client` is NULL or a live client; `url` is NULL or a NUL-terminated string.
- */
-jp_code jp_client_set_proxy(jp_client *client, const char *url);
-
-/**
- * Adds the CA certificates of a PEM file to the system's trust store (for a TLS-intercepting proxy
- * or a private CA); NULL or "" removes it. The file is read now.
- *
- * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (unreadable file, no certificate; see
- * `jp_last_error_message()`). Thread safety: call before sharing the client between threads.
- *
- * # Safety
- * `client` is NULL or a live client; `pem_path` is NULL or a NUL-terminated string.
- */
-jp_code jp_client_set_ca_bundle(jp_client *client, const char *pem_path);
-
-/**
- * Sets a directory where the partner token is kept between processes (NULL or "" for none, the
- * default): processes with the same partner ID and API base then ask for the token once between
- * them. The directory must exist; the file the library writes there is readable by its owner only
- * (mode 0600), written whole then renamed into place, and never holds the secret. A cached token
- * the server refuses is removed and replaced once.
- *
- * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (not an existing directory; see
- * `jp_last_error_message()`). Thread safety: call before sharing the client between threads.
- *
- * # Safety
- * `client` is NULL or a live client; `dir` is NULL or a NUL-terminated string.
- */
-jp_code jp_client_set_token_cache_dir(jp_client *client, const char *dir);
-
-/**
- * Sets how long a kept connection may stay unused and still be used again (milliseconds, 1 to
- * 86400000; default 75000). A server that announces a shorter `Keep-Alive: timeout` shortens it
- * (by a further second, so that a request never races the server closing the connection).
- *
- * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`). Thread safety: call
- * before sharing the client between threads.
- *
- * # Safety
- * `client` is NULL or a live client.
- */
-jp_code jp_client_set_idle_timeout_ms(jp_client *client, uint64_t ms);
-
-/**
- * Gets the client ready for calls: asks for the partner token now if the process (or the token
- * cache directory) has none for these settings; the token request leaves its connection kept open
- * for the calls that follow. With a token at hand it sends nothing (no request is made on the API's
- * account just to open a connection). Bounded by the client's overall time limit.
- *
- * Returns `JP_OK`, or the code of the token request's failure (`JP_TOKEN_ERROR`,
- * `JP_TRANSPORT_ERROR`, `JP_TIMEOUT`, `JP_TLS_ERROR`, ...) with `jp_last_error_message()` saying
- * why. Thread safety: any thread, concurrently with operations on the same client.
- *
- * # Safety
- * `client` is NULL or a live client.
- */
-jp_code jp_client_warm(const jp_client *client);
-
-/**
- * Sets how many HTTP attempts one operation may make, the first included (1 to 10; default 3).
- * Retries happen only when repeating cannot do harm (see the README's "Failure behaviour").
- *
- * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`). Thread safety: call
- * before sharing the client between threads.
- *
- * # Safety
- * `client` is NULL or a live client.
- */
-jp_code jp_client_set_max_attempts(jp_client *client, uint32_t attempts);
-
-/**
- * Sets the largest accepted reply body in bytes (1 to 1 GiB; default 1 MiB). A larger reply gives
- * `JP_RESPONSE_TOO_LARGE`.
- *
- * Returns `JP_OK` or `JP_INVALID_ARGUMENT` (see `jp_last_error_message()`). Thread safety: call
- * before sharing the client between threads.
- *
- * # Safety
- * `client` is NULL or a live client.
- */
-jp_code jp_client_set_max_response_bytes(jp_client *client, uint64_t bytes);
-
-/**
- * Why the last failed `jp_client_new`, `jp_client_set_*`, `jp_site_identifier`,
- * `jp_oauth_authorize_url` or `jp_set_log_callback` call of this thread failed, or NULL if the last such call succeeded or none was made. The text is the message alone, as
- * `jp_response_error_message` gives it: for `JP_INVALID_ARGUMENT` it starts with the argument's name
- * (`"partner_id: must not be empty"`); the function's return code tells the kind of failure.
- *
- * Ownership: borrowed from the library; valid until the next `jp_` call on this thread; never free
- * it. Thread safety: each thread has its own.
- */
-const char *jp_last_error_message(void);
+jp_code jp_site_identifier(const char *site,
+                           char **out);
 
 /**
  * Sends the library's diagnostic lines to `callback` instead of stderr, for every client of the
@@ -874,210 +1150,12 @@ jp_code jp_set_log_callback(jp_log_fn callback,
                             void *user_data);
 
 /**
- * Provisions a plan for `local_user` (the WordPress user who will own it: login, e-mail or ID) on
- * the site at `siteurl` (absolute http(s) URL, or the same without its scheme, `example.com/blog`,
- * which is sent as given). `plan` is a slug such as `"premium"` or
- * `"jetpack-backup-daily"`; NULL means the server's default (free).
+ * The library's version, `"MAJOR.MINOR.PATCH"` (equal to `JP_VERSION` of the header it was built
+ * with).
  *
- * `options_json`: NULL or a JSON object of `force_register`, `force_connect`, `onboarding`
- * (booleans), `wpcom_user_id` (integer), `wpcom_user_email`, `partner_tracking_id`, `ssh_user`,
- * `ssh_pass`, `ssh_private_key`, `ssh_host`, `ssh_port`, `ftp_user`, `ftp_pass`, `ftp_host`,
- * `ftp_port`. Unknown names give `JP_INVALID_ARGUMENT`.
- *
- * Returns the result code. When `out` is not NULL, `*out` receives a new `jp_response` on every
- * return, success or failure; release it with `jp_response_free`. A failure after the request may
- * have been processed is `JP_OUTCOME_UNKNOWN`: check `jp_status` before provisioning again.
- *
- * Thread safety: any number of threads may call operations on one client at once. Blocks for up to
- * the client's overall time limit.
- *
- * # Safety
- * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or writable.
+ * Ownership: a static string; never free it. Thread safety: any thread, any time.
  */
-jp_code jp_provision(const jp_client *client,
-                     const char *local_user,
-                     const char *siteurl,
-                     const char *plan,
-                     const char *options_json,
-                     jp_response **out);
-
-/**
- * Cancels the partner plan of `site`: a site URL, a `::` site identifier (`example.com::blog`) or a
- * numeric blog ID. A JSON reply `{"success": false}` means there was no partner plan to cancel.
- *
- * `options_json`: NULL or a JSON object of `plan` (slug, for stand-alone products), `cancel_all`
- * (boolean) and `partner_tracking_id` (text, sent in the query).
- *
- * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
- *
- * # Safety
- * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or writable.
- */
-jp_code jp_cancel(const jp_client *client,
-                  const char *site,
-                  const char *options_json,
-                  jp_response **out);
-
-/**
- * Creates a partner key called `name` for a reseller. The reply holds the new key's `client_id` and
- * `client_secret` (credentials: keep them secret).
- *
- * `options_json`: NULL or a JSON object of `allowed_personal_plans`, `allowed_premium_plans`,
- * `allowed_professional_plans` (non-negative integers) and `notes`.
- *
- * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
- *
- * # Safety
- * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or writable.
- */
-jp_code jp_partner_key_new(const jp_client *client,
-                           const char *name,
-                           const char *options_json,
-                           jp_response **out);
-
-/**
- * The status of `site` (site URL, `::` identifier or blog ID): whether it is connected and which
- * products it has. Safe to repeat (retried on transient failures); use it after
- * `JP_OUTCOME_UNKNOWN`.
- *
- * Returns the result code; `out` as for `jp_provision`. Thread safety: as `jp_provision`.
- *
- * # Safety
- * `client` is NULL or a live client; `site` is NULL or NUL-terminated; `out` is NULL or writable.
- */
-jp_code jp_status(const jp_client *client, const char *site, jp_response **out);
-
-/**
- * Compares the partner's list with WordPress.com and, with `"fix": true`, provisions and cancels to
- * match (cancels first, then provisions, each a journaled batch).
- *
- * `expected_json`: a JSON array of `{"site", "plan", "key"?, "local_user"?}`. `options_json`: NULL
- * or `{"concurrency": 1-64, "user_token": "...", "fix": bool, "journal": "path", "local_user": "admin"}`;
- * with `user_token` (the partner's WordPress.com user), the activations report is read too: it adds
- * the sites the list does not name and tells cancelled plans from missing ones.
- *
- * On `JP_OK`, `*out` receives the report, owned by the caller (release it with `jp_string_free`):
- * `{"differences": [{kind, site, expected_plan, actual_plan, key, fix?, fixed?}], "errors": [{site, error}],
- * "counts": {sites, matching, unbilled, missing, pending, plan_differs, cancelled, fixed, errors, unresolved}}`.
- * On failure `*out` is NULL and `jp_last_error_message()` tells why (`JP_INVALID_ARGUMENT` for a bad
- * list or option, naming it; the report call's error).
- *
- * Thread safety: any thread; blocks until every status (and fix) is done.
- *
- * # Safety
- * `client` is NULL or a live client; each string is NULL or NUL-terminated; `out` is NULL or writable.
- */
-jp_code jp_reconcile(const jp_client *client,
-                     const char *expected_json,
-                     const char *options_json,
-                     char **out);
-
-/**
- * The operation's result code (`JP_OK` on success). NULL gives `JP_INVALID_ARGUMENT`.
- *
- * Thread safety: a response may be read from any thread, by several at once.
- *
- * # Safety
- * `r` is NULL or a live response.
- */
-jp_code jp_response_code(const jp_response *r);
-
-/**
- * Whether the operation succeeded. NULL gives false.
- *
- * # Safety
- * `r` is NULL or a live response.
- */
-bool jp_response_ok(const jp_response *r);
-
-/**
- * On success: the server's reply, whole, as a JSON text, members in the server's order.
- * `jp_provision`, `jp_cancel`, `jp_partner_key_new` and `jp_status` give the text exactly as the
- * server sent it; the other calls give the same reply written out as compact JSON, as do the replies
- * the library makes itself (`jp_oauth_parse_redirect`). On failure:
- * the server's error body when it was JSON (e.g. `{"error": "invalid_plan", "message": ...}`), else
- * NULL. NULL for a NULL response.
- *
- * Ownership: borrowed from the response; valid until `jp_response_free(r)`; never free it. The reply
- * of `jp_partner_key_new` holds the new key's `client_secret`: treat it as a secret.
- *
- * # Safety
- * `r` is NULL or a live response.
- */
-const char *jp_response_json(const jp_response *r);
-
-/**
- * NULL on success; otherwise the stable error code: the server's own (`invalid_plan`,
- * `invalid_blog`...) for `JP_API_ERROR`, else the client's (`invalid_argument`, `transport_error`,
- * `timeout`, `tls_error`, `invalid_response`, `response_too_large`, `outcome_unknown`, `token_error`,
- * `internal`).
- *
- * Ownership: borrowed from the response; valid until `jp_response_free(r)`.
- *
- * # Safety
- * `r` is NULL or a live response.
- */
-const char *jp_response_error_code(const jp_response *r);
-
-/**
- * NULL on success; otherwise what happened and what to do, for a person (never contains the secret
- * or a token). For `invalid_argument` it starts with the argument's name (`"siteurl: ..."`).
- *
- * Ownership: borrowed from the response; valid until `jp_response_free(r)`.
- *
- * # Safety
- * `r` is NULL or a live response.
- */
-const char *jp_response_error_message(const jp_response *r);
-
-/**
- * The HTTP status of the reply the outcome comes from; 0 if no HTTP reply was read (argument
- * errors, connection failures, time limits) or for a NULL response.
- *
- * # Safety
- * `r` is NULL or a live response.
- */
-uint16_t jp_response_http_status(const jp_response *r);
-
-/**
- * HTTP attempts made to the operation's endpoint (retries and the repeat after a token refresh
- * included, the token request not counted); 0 when nothing was sent or for a NULL response.
- *
- * # Safety
- * `r` is NULL or a live response.
- */
-uint32_t jp_response_attempts(const jp_response *r);
-
-/**
- * Releases a response and every string borrowed from it. NULL is a no-op.
- *
- * # Safety
- * `r` is NULL or a response returned by an operation and not freed before.
- */
-void jp_response_free(jp_response *r);
-
-/**
- * Releases a string the library handed over as `char *` (from `jp_site_identifier`). NULL is a
- * no-op. Never pass a `const char *` borrowed from a response or `jp_version`.
- *
- * # Safety
- * `s` is NULL or a string from the library not freed before.
- */
-void jp_string_free(char *s);
-
-/**
- * The `::` site identifier of a site URL or blog ID, as used in cancel and status paths:
- * `"https://example.com/demo/"` -> `"example.com::demo"`, `"12345"` -> `"12345"`.
- *
- * On `JP_OK`, `*out` receives a new string owned by the caller: release it with `jp_string_free`.
- * On failure (`JP_INVALID_ARGUMENT`), `*out` is set to NULL and `jp_last_error_message()` tells why.
- * No network access. Thread safety: any thread.
- *
- * # Safety
- * `site` is NULL or NUL-terminated; `out` is NULL or writable.
- */
-jp_code jp_site_identifier(const char *site,
-                           char **out);
+const char *jp_version(void);
 
 #ifdef __cplusplus
 }  // extern "C"

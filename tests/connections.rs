@@ -223,15 +223,18 @@ mod c_abi {
     use std::ffi::c_char;
     // Links the library under test, whose symbols the declarations below name.
     use jetpack_partner as _;
+    pub enum Builder {}
     pub enum Client {}
     pub enum Response {}
     extern "C" {
-        pub fn jp_client_new(
+        pub fn jp_client_builder_new(
             id: *const c_char,
             secret: *const c_char,
-            out: *mut *mut Client,
+            out: *mut *mut Builder,
         ) -> u32;
-        pub fn jp_client_set_api_base(client: *mut Client, url: *const c_char) -> u32;
+        pub fn jp_client_builder_set_api_base(builder: *mut Builder, url: *const c_char) -> u32;
+        pub fn jp_client_builder_build(builder: *const Builder, out: *mut *mut Client) -> u32;
+        pub fn jp_client_builder_free(builder: *mut Builder);
         pub fn jp_client_free(client: *mut Client);
         pub fn jp_provision(
             client: *const Client,
@@ -258,16 +261,19 @@ fn the_c_abi_hands_over_the_servers_json_text_as_it_came() {
     // SAFETY: the calls follow the header's contract: live pointers, NUL-terminated strings,
     // everything freed once.
     unsafe {
-        let mut client = null_mut();
+        let mut builder = null_mut();
         assert_eq!(
-            jp_client_new(
+            jp_client_builder_new(
                 c"778".as_ptr(),
                 c"connections-test-secret".as_ptr(),
-                &mut client
+                &mut builder
             ),
             0
         );
-        assert_eq!(jp_client_set_api_base(client, base.as_ptr()), 0);
+        assert_eq!(jp_client_builder_set_api_base(builder, base.as_ptr()), 0);
+        let mut client = null_mut();
+        assert_eq!(jp_client_builder_build(builder, &mut client), 0);
+        jp_client_builder_free(builder);
         let mut response = null_mut();
         let code = jp_provision(
             client,

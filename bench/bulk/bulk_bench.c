@@ -24,11 +24,15 @@ int main(int argc, char **argv) {
     }
     int n = atoi(argv[2]), k = atoi(argv[3]);
     const char *tag = argv[4], *journal = argc > 5 ? argv[5] : NULL;
+    jp_client_builder *builder = NULL;
     jp_client *c = NULL;
-    if (jp_client_new("12345", "sandbox-demo-secret", &c) != JP_OK || jp_client_set_api_base(c, argv[1]) != JP_OK) {
+    if (jp_client_builder_new("12345", "sandbox-demo-secret", &builder) != JP_OK ||
+        jp_client_builder_set_api_base(builder, argv[1]) != JP_OK || jp_client_builder_build(builder, &c) != JP_OK) {
         fprintf(stderr, "client: %s\n", jp_last_error_message());
+        jp_client_builder_free(builder);
         return 1;
     }
+    jp_client_builder_free(builder);
     /* The token is asked for once, before the clock starts, as a running panel has it. */
     jp_response *warm = NULL;
     jp_status(c, "bench-warm-up.example", &warm);

@@ -125,14 +125,17 @@ int main(int argc, char **argv) {
     }
 
     long rss_start = rss_kib();
+    jp_client_builder *builder = NULL;
     jp_client *client = NULL;
-    if (jp_client_new(id, secret, &client) != JP_OK || jp_client_set_api_base(client, base) != JP_OK ||
-        jp_client_set_timeout_ms(client, 10000) != JP_OK) {
+    if (jp_client_builder_new(id, secret, &builder) != JP_OK || jp_client_builder_set_api_base(builder, base) != JP_OK ||
+        jp_client_builder_set_timeout_ms(builder, 10000) != JP_OK ||
+        jp_client_builder_build(builder, &client) != JP_OK) {
         const char *m = jp_last_error_message();
         fprintf(stderr, "jp_bench: client setup failed: %s\n", m ? m : "-");
-        jp_client_free(client);
+        jp_client_builder_free(builder);
         return 1;
     }
+    jp_client_builder_free(builder);
 
     /* Warm-up: token fetched, connection(s) open, lazy state built. */
     long failures = 0;

@@ -9,7 +9,7 @@
  * TOKEN_CACHE_DIR, the token read from the cache shared between processes), as a provisioning
  * run started by cron or a queue worker would. Threads take the next provision from a shared
  * counter. Prints one JSON line; exits 1 if a call failed, 3 if TOKEN_CACHE_DIR was given to
- * a build whose header has no jp_client_set_token_cache_dir (the harness defines
+ * a build whose header has no jp_client_builder_set_token_cache_dir (the harness defines
  * JP_HAVE_TOKEN_CACHE_DIR when it has).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -90,23 +90,26 @@ int main(int argc, char **argv) {
     const char *cache_dir = argc == 6 ? argv[5] : NULL;
 #ifndef JP_HAVE_TOKEN_CACHE_DIR
     if (cache_dir) {
-        printf("{\"unsupported\":\"jp_client_set_token_cache_dir is not in this build\"}\n");
+        printf("{\"unsupported\":\"jp_client_builder_set_token_cache_dir is not in this build\"}\n");
         return 3;
     }
 #endif
     const char *id = getenv("JP_BENCH_PARTNER_ID"), *secret = getenv("JP_BENCH_PARTNER_SECRET");
     double t0 = now_s();
+    jp_client_builder *builder = NULL;
     jp_client *client = NULL;
-    int ok = jp_client_new(id ? id : "12345", secret ? secret : "sandbox-demo-secret", &client) == JP_OK &&
-             jp_client_set_api_base(client, argv[1]) == JP_OK && jp_client_set_ca_bundle(client, argv[2]) == JP_OK &&
-             jp_client_set_timeout_ms(client, 60000) == JP_OK;
+    int ok = jp_client_builder_new(id ? id : "12345", secret ? secret : "sandbox-demo-secret", &builder) == JP_OK &&
+             jp_client_builder_set_api_base(builder, argv[1]) == JP_OK &&
+             jp_client_builder_set_ca_bundle(builder, argv[2]) == JP_OK &&
+             jp_client_builder_set_timeout_ms(builder, 60000) == JP_OK;
 #ifdef JP_HAVE_TOKEN_CACHE_DIR
-    if (ok && cache_dir) ok = jp_client_set_token_cache_dir(client, cache_dir) == JP_OK;
+    if (ok && cache_dir) ok = jp_client_builder_set_token_cache_dir(builder, cache_dir) == JP_OK;
 #endif
+    if (ok) ok = jp_client_builder_build(builder, &client) == JP_OK;
+    jp_client_builder_free(builder);
     if (!ok) {
         const char *m = jp_last_error_message();
         fprintf(stderr, "jp_wan_bulk: client setup failed: %s\n", m ? m : "-");
-        jp_client_free(client);
         return 1;
     }
 

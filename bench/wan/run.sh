@@ -209,7 +209,7 @@ c_feature() { # SYMBOL: true when the header declares it and the library exports
   elif ! nm -D --defined-only "$LIB" | grep -q " $1\$"; then echo "\"the library does not export $1\""
   else echo true; fi
 }
-C_TOKEN_CACHE=$(c_feature jp_client_set_token_cache_dir)
+C_TOKEN_CACHE=$(c_feature jp_client_builder_set_token_cache_dir)
 BULK_FLAGS=()
 [ "$C_TOKEN_CACHE" = true ] && BULK_FLAGS+=(-DJP_HAVE_TOKEN_CACHE_DIR)
 build_bulk() {
@@ -218,7 +218,7 @@ build_bulk() {
 }
 if ! build_bulk "${BULK_FLAGS[@]}"; then
   if [ "${#BULK_FLAGS[@]}" -gt 0 ] && build_bulk; then
-    C_TOKEN_CACHE="\"jp_client_set_token_cache_dir has another signature than (jp_client *, const char *): see bench/wan/jp_wan_bulk.c\""
+    C_TOKEN_CACHE="\"jp_client_builder_set_token_cache_dir has another signature than (jp_client_builder *, const char *): see bench/wan/jp_wan_bulk.c\""
   else
     cat "$WORK/cc.log" >&2; die "compiling bench/wan/jp_wan_bulk.c failed"
   fi

@@ -6,6 +6,7 @@
  */
 typedef uint32_t jp_code;
 typedef struct jp_client jp_client;
+typedef struct jp_client_builder jp_client_builder;
 typedef struct jp_response jp_response;
 typedef struct jp_batch jp_batch;
 typedef bool (*jp_batch_fn)(void *user_data, const char *result_json);
@@ -14,17 +15,20 @@ typedef void (*jp_log_fn)(uint32_t level, const char *line, void *user_data);
 const char *jp_version(void);
 
 jp_code jp_client_new(const char *partner_id, const char *partner_secret, jp_client **out);
-void jp_client_free(jp_client *client);
-jp_code jp_client_set_api_base(jp_client *client, const char *url);
-jp_code jp_client_set_timeout_ms(jp_client *client, uint64_t ms);
-jp_code jp_client_set_connect_timeout_ms(jp_client *client, uint64_t ms);
-jp_code jp_client_set_proxy(jp_client *client, const char *url);
-jp_code jp_client_set_ca_bundle(jp_client *client, const char *pem_path);
-jp_code jp_client_set_max_attempts(jp_client *client, uint32_t attempts);
-jp_code jp_client_set_max_response_bytes(jp_client *client, uint64_t bytes);
-jp_code jp_client_set_token_cache_dir(jp_client *client, const char *dir);
-jp_code jp_client_set_idle_timeout_ms(jp_client *client, uint64_t ms);
+jp_code jp_client_builder_new(const char *partner_id, const char *partner_secret, jp_client_builder **out);
+jp_code jp_client_builder_set_api_base(jp_client_builder *builder, const char *url);
+jp_code jp_client_builder_set_timeout_ms(jp_client_builder *builder, uint64_t ms);
+jp_code jp_client_builder_set_connect_timeout_ms(jp_client_builder *builder, uint64_t ms);
+jp_code jp_client_builder_set_idle_timeout_ms(jp_client_builder *builder, uint64_t ms);
+jp_code jp_client_builder_set_proxy(jp_client_builder *builder, const char *url);
+jp_code jp_client_builder_set_ca_bundle(jp_client_builder *builder, const char *pem_path);
+jp_code jp_client_builder_set_token_cache_dir(jp_client_builder *builder, const char *dir);
+jp_code jp_client_builder_set_max_attempts(jp_client_builder *builder, uint32_t attempts);
+jp_code jp_client_builder_set_max_response_bytes(jp_client_builder *builder, uint64_t bytes);
+jp_code jp_client_builder_build(const jp_client_builder *builder, jp_client **out);
+void jp_client_builder_free(jp_client_builder *builder);
 jp_code jp_client_warm(const jp_client *client);
+void jp_client_free(jp_client *client);
 const char *jp_last_error_message(void);
 jp_code jp_set_log_callback(jp_log_fn callback, void *user_data);
 

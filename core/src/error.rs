@@ -6,65 +6,86 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-/// The class of a failure. Each maps to one number of the C ABI's `jp_code`; those numbers never change.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ErrorKind {
-    /// A parameter or option was refused before any request; the message names the field.
-    InvalidArgument,
-    /// The server refused the call; the code is the server's own.
-    Api,
-    /// The connection could not be made or broke (before the request could have been processed).
-    Transport,
-    /// A connect or overall time limit was reached.
-    Timeout,
-    /// The TLS handshake failed (untrusted certificate, wrong host name, not TLS...).
-    Tls,
-    /// The server's reply could not be understood.
-    InvalidResponse,
-    /// The reply body was larger than the configured limit.
-    ResponseTooLarge,
-    /// The request may have been processed, but its result is unknown: check the site's status before
-    /// trying again.
-    OutcomeUnknown,
-    /// The partner token could not be obtained; the message carries the server's OAuth error.
-    Token,
-    /// A defect in this library.
-    Internal,
+/// The failure classes, written once: each kind's documentation, its number in the C ABI's `jp_code`
+/// (`JP_` and the code in capitals, e.g. `JP_INVALID_ARGUMENT`) and its code string. [`ErrorKind`]
+/// is made from this table below; the C library's `jp_code` (`src/ffi/code.rs`, and through it
+/// the header) is generated from it by a test of the C library that fails while that file is stale.
+/// Numbers never change and are never reused; a new kind takes the next number.
+///
+/// Invokes `$then! { $( $(#[doc = "..."])* Kind = number, "code"; )* }`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! error_kind_table {
+    ($then:ident) => {
+        $then! {
+            /// An argument or option was refused before any request; the message names it.
+            InvalidArgument = 1, "invalid_argument";
+            /// The server refused the call; the error code is the server's own.
+            Api = 2, "api_error";
+            /// The connection could not be made or broke before the request could have been
+            /// processed.
+            Transport = 3, "transport_error";
+            /// A connect or overall time limit was reached.
+            Timeout = 4, "timeout";
+            /// The TLS handshake failed (untrusted certificate, wrong host name, not TLS...).
+            Tls = 5, "tls_error";
+            /// The server's reply could not be understood.
+            InvalidResponse = 6, "invalid_response";
+            /// The reply body was larger than the configured limit.
+            ResponseTooLarge = 7, "response_too_large";
+            /// The request may have been processed, but its result is unknown: check the site's
+            /// status before trying again.
+            OutcomeUnknown = 8, "outcome_unknown";
+            /// The partner token could not be obtained; the message carries the server's OAuth
+            /// error (e.g. `invalid_client`).
+            Token = 9, "token_error";
+            /// A defect in the library.
+            Internal = 10, "internal";
+        }
+    };
 }
 
-impl ErrorKind {
-    /// The stable code string of the client's own errors (`Api` errors use the server's code instead).
-    pub fn code(self) -> &'static str {
-        match self {
-            ErrorKind::InvalidArgument => "invalid_argument",
-            ErrorKind::Api => "api_error",
-            ErrorKind::Transport => "transport_error",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::Tls => "tls_error",
-            ErrorKind::InvalidResponse => "invalid_response",
-            ErrorKind::ResponseTooLarge => "response_too_large",
-            ErrorKind::OutcomeUnknown => "outcome_unknown",
-            ErrorKind::Token => "token_error",
-            ErrorKind::Internal => "internal",
+macro_rules! define_error_kind {
+    ($( $(#[doc = $doc:literal])* $kind:ident = $number:literal, $code:literal; )*) => {
+        /// The class of a failure. Each maps to one number of the C ABI's `jp_code`; those numbers
+        /// never change. New kinds may be added.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorKind {
+            $( $(#[doc = $doc])* $kind, )*
         }
-    }
 
-    /// The number of this kind in the C ABI (`jp_code`). `0` is success and is not a kind.
-    pub fn number(self) -> u32 {
-        match self {
-            ErrorKind::InvalidArgument => 1,
-            ErrorKind::Api => 2,
-            ErrorKind::Transport => 3,
-            ErrorKind::Timeout => 4,
-            ErrorKind::Tls => 5,
-            ErrorKind::InvalidResponse => 6,
-            ErrorKind::ResponseTooLarge => 7,
-            ErrorKind::OutcomeUnknown => 8,
-            ErrorKind::Token => 9,
-            ErrorKind::Internal => 10,
+        impl ErrorKind {
+            /// Every kind, in the order of their numbers.
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$kind),*];
+
+            /// The stable code string of the client's own errors (`Api` errors use the server's
+            /// code instead).
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$kind => $code,)*
+                }
+            }
+
+            /// The number of this kind in the C ABI (`jp_code`). `0` is success and is not a kind.
+            pub fn number(self) -> u32 {
+                match self {
+                    $(ErrorKind::$kind => $number,)*
+                }
+            }
+
+            /// The kind numbered `number` in the C ABI, if there is one.
+            pub fn from_number(number: u32) -> Option<ErrorKind> {
+                match number {
+                    $($number => Some(ErrorKind::$kind),)*
+                    _ => None,
+                }
+            }
         }
-    }
+    };
 }
+
+error_kind_table!(define_error_kind);
 
 /// A failed call.
 #[derive(Clone, PartialEq)]
@@ -231,9 +252,11 @@ impl std::error::Error for Error {}
 mod tests {
     use super::*;
 
+    /// The numbers are the C ABI's: a witness kept apart from the table, so that renumbering a kind
+    /// fails here.
     #[test]
     fn numbers_are_fixed() {
-        let all = [
+        let pinned = [
             (ErrorKind::InvalidArgument, 1, "invalid_argument"),
             (ErrorKind::Api, 2, "api_error"),
             (ErrorKind::Transport, 3, "transport_error"),
@@ -245,10 +268,23 @@ mod tests {
             (ErrorKind::Token, 9, "token_error"),
             (ErrorKind::Internal, 10, "internal"),
         ];
-        for (kind, number, code) in all {
+        for (kind, number, code) in pinned {
             assert_eq!(kind.number(), number);
             assert_eq!(kind.code(), code);
         }
+    }
+
+    #[test]
+    fn numbers_follow_each_other_and_lead_back_to_their_kind() {
+        for (i, kind) in ErrorKind::ALL.iter().enumerate() {
+            assert_eq!(kind.number() as usize, i + 1, "{kind:?}");
+            assert_eq!(ErrorKind::from_number(kind.number()), Some(*kind));
+        }
+        let codes: std::collections::HashSet<_> = ErrorKind::ALL.iter().map(|k| k.code()).collect();
+        assert_eq!(codes.len(), ErrorKind::ALL.len(), "codes are unique");
+        assert_eq!(ErrorKind::from_number(0), None, "0 is success");
+        let next = ErrorKind::ALL.len() as u32 + 1;
+        assert_eq!(ErrorKind::from_number(next), None);
     }
 
     #[test]

@@ -28,17 +28,18 @@ int main(int argc, char **argv) {
         return 2;
     }
 
-    /* One client per process; it may be shared by threads once set up. */
+    /* The settings go to a builder, which makes the client: one per process, which any number of
+       threads may use at once (a client never changes). The builder is freed once it has served. */
+    jp_client_builder *builder = NULL;
     jp_client *client = NULL;
-    if (jp_client_new(partner_id, partner_secret, &client) != JP_OK) {
+    if (jp_client_builder_new(partner_id, partner_secret, &builder) != JP_OK ||
+        (api_base != NULL && jp_client_builder_set_api_base(builder, api_base) != JP_OK) ||
+        jp_client_builder_build(builder, &client) != JP_OK) {
         fprintf(stderr, "%s\n", jp_last_error_message());
+        jp_client_builder_free(builder);
         return 1;
     }
-    if (api_base != NULL && jp_client_set_api_base(client, api_base) != JP_OK) {
-        fprintf(stderr, "%s\n", jp_last_error_message());
-        jp_client_free(client);
-        return 1;
-    }
+    jp_client_builder_free(builder);
 
     /* Every call hands back a response, success or not: read it, then free it. */
     jp_response *response = NULL;

@@ -1,12 +1,23 @@
-//! Reading C arguments: NULL checks and UTF-8 checks that name the argument.
+//! Reading C arguments: NULL checks and UTF-8 checks that name the argument, JSON arguments, and
+//! the wiping of parsed copies that may hold credentials.
 
 use std::ffi::{c_char, CStr};
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 use zeroize::Zeroize;
 
+use super::client::jp_client;
 use jetpack_partner_core::Error;
 use jetpack_partner_core::Options;
+
+/// The client behind a `const jp_client *`.
+///
+/// # Safety
+/// `client` is NULL or a live client.
+pub(crate) unsafe fn client_ref<'a>(client: *const jp_client) -> Result<&'a jp_client, Error> {
+    // SAFETY: NULL or live per the contract.
+    unsafe { client.as_ref() }.ok_or_else(|| Error::invalid_argument("client", "must not be NULL"))
+}
 
 /// A required C string argument as `&str`.
 ///
@@ -81,13 +92,42 @@ pub(crate) unsafe fn with_options<T>(
 
 /// Overwrites every string of parsed options (they may hold backup passwords or keys).
 pub(crate) fn wipe_options(options: &mut Options) {
-    fn wipe(value: &mut Value) {
-        match value {
-            Value::String(s) => s.zeroize(),
-            Value::Array(items) => items.iter_mut().for_each(wipe),
-            Value::Object(map) => map.values_mut().for_each(wipe),
-            _ => {}
+    options.values_mut().for_each(wipe_value);
+}
+
+/// Overwrites every string of a JSON value (parsed arguments may hold passwords or tokens).
+pub(crate) fn wipe_value(value: &mut Value) {
+    match value {
+        Value::String(s) => s.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(wipe_value),
+        Value::Object(map) => map.values_mut().for_each(wipe_value),
+        _ => {}
+    }
+}
+
+/// Refuses a member of the JSON object `what` that is not in `known`, naming it.
+pub(crate) fn refuse_unknown(
+    known: &[&str],
+    what: &str,
+    map: &Map<String, Value>,
+) -> Result<(), Error> {
+    for name in map.keys() {
+        if !known.contains(&name.as_str()) {
+            let shown: String = name.chars().take(64).filter(|c| !c.is_control()).collect();
+            return Err(Error::invalid_argument(
+                &shown,
+                format!("unknown member of {what} (known: {})", known.join(", ")),
+            ));
         }
     }
-    options.values_mut().for_each(wipe);
+    Ok(())
+}
+
+/// A string member of a JSON object; absent and `null` give `None`.
+pub(crate) fn string_member(map: &Map<String, Value>, name: &str) -> Result<Option<String>, Error> {
+    match map.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(Error::invalid_argument(name, "must be a string")),
+    }
 }

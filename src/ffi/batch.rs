@@ -1,13 +1,13 @@
 //! `jp_batch`: many provisions and cancels with several calls in flight, results as JSON text,
 //! through a callback (`jp_batch_run`) or by polling (`jp_batch_start`, `jp_batch_next`).
 
-use std::ffi::{c_char, c_void, CString};
+use std::ffi::{c_char, c_void};
 use std::path::PathBuf;
-use std::ptr;
 use std::time::Duration;
 
-use super::args::{optional_str, options, required_str};
-use super::client::{c_text, config_result, jp_client};
+use super::args::{client_ref, optional_str, options, required_str};
+use super::client::jp_client;
+use super::deliver::{c_text, hand_over, panic_reported, report, Out};
 use super::jp_code;
 use super::macros::ffi_boundary;
 use jetpack_partner_core::batch::{BatchItem, BatchOptions, BatchRun, MAX_CONCURRENCY};
@@ -53,12 +53,6 @@ fn not_started(batch: &jp_batch) -> Result<(), Error> {
     }
 }
 
-fn panic_code() -> jp_code {
-    config_result(Err(Error::internal(
-        "unexpected panic inside jetpack-partner",
-    )))
-}
-
 /// Makes an empty batch that uses `client`'s settings, partner token and connections (the client
 /// may be freed afterwards). Concurrency 8, no journal.
 ///
@@ -74,28 +68,19 @@ pub unsafe extern "C" fn jp_batch_new(
     client: *const jp_client,
     out: *mut *mut jp_batch,
 ) -> jp_code {
-    ffi_boundary!(panic_code(), {
-        if !out.is_null() {
-            // SAFETY: out is writable per the contract.
-            unsafe { *out = ptr::null_mut() };
-        }
-        config_result((|| {
-            if out.is_null() {
-                return Err(Error::invalid_argument("out", "must not be NULL"));
-            }
-            // SAFETY: NULL or live per the contract.
-            let client = unsafe { client.as_ref() }
-                .ok_or_else(|| Error::invalid_argument("client", "must not be NULL"))?;
-            let batch = jp_batch {
+    // SAFETY: out is NULL or writable per the contract.
+    let out = unsafe { Out::new(out) };
+    ffi_boundary!(panic_reported(), {
+        hand_over(out, || {
+            // SAFETY: client per the contract.
+            let client = unsafe { client_ref(client) }?;
+            Ok(Box::new(jp_batch {
                 client: Client::new(client.client.config().clone())?,
                 items: Vec::new(),
                 options: BatchOptions::default(),
                 run: None,
-            };
-            // SAFETY: out is writable and not NULL.
-            unsafe { *out = Box::into_raw(Box::new(batch)) };
-            Ok(())
-        })())
+            }))
+        })
     })
 }
 
@@ -112,8 +97,8 @@ pub unsafe extern "C" fn jp_batch_set_concurrency(
     batch: *mut jp_batch,
     concurrency: u32,
 ) -> jp_code {
-    ffi_boundary!(panic_code(), {
-        config_result((|| {
+    ffi_boundary!(panic_reported(), {
+        report(|| {
             // SAFETY: forwarded contract.
             let batch = unsafe { batch_mut(batch) }?;
             not_started(batch)?;
@@ -125,7 +110,7 @@ pub unsafe extern "C" fn jp_batch_set_concurrency(
             }
             batch.options.concurrency = concurrency as usize;
             Ok(())
-        })())
+        })
     })
 }
 
@@ -144,8 +129,8 @@ pub unsafe extern "C" fn jp_batch_set_journal(
     batch: *mut jp_batch,
     path: *const c_char,
 ) -> jp_code {
-    ffi_boundary!(panic_code(), {
-        config_result((|| {
+    ffi_boundary!(panic_reported(), {
+        report(|| {
             // SAFETY: forwarded contract.
             let batch = unsafe { batch_mut(batch) }?;
             not_started(batch)?;
@@ -153,7 +138,7 @@ pub unsafe extern "C" fn jp_batch_set_journal(
             let path = unsafe { optional_str(path, "path") }?;
             batch.options.journal = path.filter(|p| !p.is_empty()).map(PathBuf::from);
             Ok(())
-        })())
+        })
     })
 }
 
@@ -176,8 +161,8 @@ pub unsafe extern "C" fn jp_batch_add_provision(
     plan: *const c_char,
     options_json: *const c_char,
 ) -> jp_code {
-    ffi_boundary!(panic_code(), {
-        config_result((|| {
+    ffi_boundary!(panic_reported(), {
+        report(|| {
             // SAFETY (all): arguments per the contract.
             let batch = unsafe { batch_mut(batch) }?;
             not_started(batch)?;
@@ -190,7 +175,7 @@ pub unsafe extern "C" fn jp_batch_add_provision(
                 key, local_user, siteurl, plan, options,
             ));
             Ok(())
-        })())
+        })
     })
 }
 
@@ -210,8 +195,8 @@ pub unsafe extern "C" fn jp_batch_add_cancel(
     plan: *const c_char,
     options_json: *const c_char,
 ) -> jp_code {
-    ffi_boundary!(panic_code(), {
-        config_result((|| {
+    ffi_boundary!(panic_reported(), {
+        report(|| {
             // SAFETY (all): arguments per the contract.
             let batch = unsafe { batch_mut(batch) }?;
             not_started(batch)?;
@@ -223,7 +208,7 @@ pub unsafe extern "C" fn jp_batch_add_cancel(
                 .items
                 .push(BatchItem::cancel(key, site, plan, options));
             Ok(())
-        })())
+        })
     })
 }
 
@@ -246,11 +231,11 @@ fn start(batch: &mut jp_batch) -> Result<(), Error> {
 /// `batch` is NULL or a live batch.
 #[no_mangle]
 pub unsafe extern "C" fn jp_batch_start(batch: *mut jp_batch) -> jp_code {
-    ffi_boundary!(panic_code(), {
-        config_result((|| {
+    ffi_boundary!(panic_reported(), {
+        report(|| {
             // SAFETY: forwarded contract.
             start(unsafe { batch_mut(batch) }?)
-        })())
+        })
     })
 }
 
@@ -272,15 +257,10 @@ pub unsafe extern "C" fn jp_batch_next(
     wait_ms: u32,
     out: *mut *mut c_char,
 ) -> jp_code {
-    ffi_boundary!(panic_code(), {
-        if !out.is_null() {
-            // SAFETY: out is writable per the contract.
-            unsafe { *out = ptr::null_mut() };
-        }
-        config_result((|| {
-            if out.is_null() {
-                return Err(Error::invalid_argument("out", "must not be NULL"));
-            }
+    // SAFETY: out is NULL or writable per the contract.
+    let out = unsafe { Out::new(out) };
+    ffi_boundary!(panic_reported(), {
+        hand_over(out, || {
             // SAFETY: forwarded contract.
             let batch = unsafe { batch_mut(batch) }?;
             let run = batch.run.as_mut().ok_or_else(|| {
@@ -291,13 +271,8 @@ pub unsafe extern "C" fn jp_batch_next(
             } else {
                 run.next_within(Duration::from_millis(wait_ms.into()))
             };
-            if let Some(result) = result {
-                let text: CString = c_text(&result.to_json().to_string());
-                // SAFETY: out is writable and not NULL.
-                unsafe { *out = text.into_raw() };
-            }
-            Ok(())
-        })())
+            Ok(result.map(|r| c_text(&r.to_json().to_string())))
+        })
     })
 }
 
@@ -334,8 +309,8 @@ pub unsafe extern "C" fn jp_batch_run(
     on_result: jp_batch_fn,
     user_data: *mut c_void,
 ) -> jp_code {
-    ffi_boundary!(panic_code(), {
-        config_result((|| {
+    ffi_boundary!(panic_reported(), {
+        report(|| {
             // SAFETY: forwarded contract.
             let batch = unsafe { batch_mut(batch) }?;
             let on_result = on_result
@@ -355,7 +330,7 @@ pub unsafe extern "C" fn jp_batch_run(
                 }
             }
             Ok(())
-        })())
+        })
     })
 }
 

@@ -4,11 +4,18 @@ use std::cell::Cell;
 use std::ffi::{c_char, c_void};
 use std::sync::Arc;
 
-use super::client::{c_text, config_result};
+use super::deliver::{c_text, panic_reported, report};
 use super::jp_code;
 use super::macros::ffi_boundary;
 use jetpack_partner_core::set_global_sink;
 use jetpack_partner_core::Error;
+
+/// Level of a log line given to a `jp_log_fn`: a failed operation.
+pub const JP_LOG_ERROR: u32 = 1;
+/// Level of a log line: an operation's outcome.
+pub const JP_LOG_INFO: u32 = 2;
+/// Level of a log line: an HTTP attempt, a pause, a token request.
+pub const JP_LOG_DEBUG: u32 = 3;
 
 /// Receives one diagnostic line: `level` is `JP_LOG_ERROR`, `JP_LOG_INFO` or `JP_LOG_DEBUG`; `line` is
 /// NUL-terminated UTF-8 without a trailing newline, borrowed for the duration of the call only;
@@ -70,22 +77,24 @@ pub unsafe extern "C" fn jp_set_log_callback(
     callback: jp_log_fn,
     user_data: *mut c_void,
 ) -> jp_code {
-    ffi_boundary!(jp_code::JP_INTERNAL, {
-        if IN_CALLBACK.with(Cell::get) {
-            return config_result(Err(Error::invalid_argument(
-                "callback",
-                "jp_set_log_callback must not be called from inside the log callback",
-            )));
-        }
-        let sink = callback.map(|function| {
-            let callback = Callback {
-                function,
-                user_data,
-            };
-            Arc::new(move |level: u32, line: &str| callback.deliver(level, line))
-                as jetpack_partner_core::GlobalSink
-        });
-        set_global_sink(sink);
-        config_result(Ok(()))
+    ffi_boundary!(panic_reported(), {
+        report(|| {
+            if IN_CALLBACK.with(Cell::get) {
+                return Err(Error::invalid_argument(
+                    "callback",
+                    "jp_set_log_callback must not be called from inside the log callback",
+                ));
+            }
+            let sink = callback.map(|function| {
+                let callback = Callback {
+                    function,
+                    user_data,
+                };
+                Arc::new(move |level: u32, line: &str| callback.deliver(level, line))
+                    as jetpack_partner_core::GlobalSink
+            });
+            set_global_sink(sink);
+            Ok(())
+        })
     })
 }

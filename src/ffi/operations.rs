@@ -2,32 +2,12 @@
 
 use std::ffi::c_char;
 
-use super::args::{optional_str, required_str, with_options};
+use super::args::{client_ref, optional_str, required_str, with_options};
 use super::client::jp_client;
+use super::deliver::{panic_responded, respond, Out};
 use super::jp_code;
 use super::macros::ffi_boundary;
-use super::response::{deliver, deliver_text, jp_response};
-use jetpack_partner_core::Error;
-use jetpack_partner_core::ReplyText;
-
-/// The client behind a `const jp_client *`.
-///
-/// # Safety
-/// `client` is NULL or a live client.
-pub(super) unsafe fn client_ref<'a>(client: *const jp_client) -> Result<&'a jp_client, Error> {
-    // SAFETY: NULL or live per the contract.
-    unsafe { client.as_ref() }.ok_or_else(|| Error::invalid_argument("client", "must not be NULL"))
-}
-
-/// The response of a panic caught in an operation.
-///
-/// # Safety
-/// `out` is NULL or writable.
-pub(super) unsafe fn panicked(out: *mut *mut jp_response) -> jp_code {
-    let error = Error::internal("unexpected panic inside jetpack-partner");
-    // SAFETY: forwarded contract.
-    unsafe { deliver(out, Err(error)) }
-}
+use super::response::jp_response;
 
 /// Provisions a plan for `local_user` (the WordPress user who will own it: login, e-mail or ID) on
 /// the site at `siteurl` (absolute http(s) URL, or the same without its scheme, `example.com/blog`,
@@ -57,9 +37,10 @@ pub unsafe extern "C" fn jp_provision(
     options_json: *const c_char,
     out: *mut *mut jp_response,
 ) -> jp_code {
-    // SAFETY: out per the contract.
-    ffi_boundary!(unsafe { panicked(out) }, {
-        let result = (|| -> Result<ReplyText, Error> {
+    // SAFETY: out is NULL or writable per the contract.
+    let out = unsafe { Out::new(out) };
+    ffi_boundary!(panic_responded(out), {
+        respond(out, || {
             // SAFETY (all four): arguments per the contract.
             let client = unsafe { client_ref(client) }?;
             let local_user = unsafe { required_str(local_user, "local_user") }?;
@@ -72,9 +53,7 @@ pub unsafe extern "C" fn jp_provision(
                         .provision_text(local_user, siteurl, plan, options)
                 })
             }
-        })();
-        // SAFETY: out per the contract.
-        unsafe { deliver_text(out, result) }
+        })
     })
 }
 
@@ -95,9 +74,10 @@ pub unsafe extern "C" fn jp_cancel(
     options_json: *const c_char,
     out: *mut *mut jp_response,
 ) -> jp_code {
-    // SAFETY: out per the contract.
-    ffi_boundary!(unsafe { panicked(out) }, {
-        let result = (|| -> Result<ReplyText, Error> {
+    // SAFETY: out is NULL or writable per the contract.
+    let out = unsafe { Out::new(out) };
+    ffi_boundary!(panic_responded(out), {
+        respond(out, || {
             // SAFETY (all three): arguments per the contract.
             let client = unsafe { client_ref(client) }?;
             let site = unsafe { required_str(site, "site") }?;
@@ -106,9 +86,7 @@ pub unsafe extern "C" fn jp_cancel(
                     client.client.cancel_text(site, options)
                 })
             }
-        })();
-        // SAFETY: out per the contract.
-        unsafe { deliver_text(out, result) }
+        })
     })
 }
 
@@ -129,9 +107,10 @@ pub unsafe extern "C" fn jp_partner_key_new(
     options_json: *const c_char,
     out: *mut *mut jp_response,
 ) -> jp_code {
-    // SAFETY: out per the contract.
-    ffi_boundary!(unsafe { panicked(out) }, {
-        let result = (|| -> Result<ReplyText, Error> {
+    // SAFETY: out is NULL or writable per the contract.
+    let out = unsafe { Out::new(out) };
+    ffi_boundary!(panic_responded(out), {
+        respond(out, || {
             // SAFETY (all three): arguments per the contract.
             let client = unsafe { client_ref(client) }?;
             let name = unsafe { required_str(name, "name") }?;
@@ -140,9 +119,7 @@ pub unsafe extern "C" fn jp_partner_key_new(
                     client.client.partner_key_new_text(name, options)
                 })
             }
-        })();
-        // SAFETY: out per the contract.
-        unsafe { deliver_text(out, result) }
+        })
     })
 }
 
@@ -160,15 +137,14 @@ pub unsafe extern "C" fn jp_status(
     site: *const c_char,
     out: *mut *mut jp_response,
 ) -> jp_code {
-    // SAFETY: out per the contract.
-    ffi_boundary!(unsafe { panicked(out) }, {
-        let result = (|| -> Result<ReplyText, Error> {
+    // SAFETY: out is NULL or writable per the contract.
+    let out = unsafe { Out::new(out) };
+    ffi_boundary!(panic_responded(out), {
+        respond(out, || {
             // SAFETY (both): arguments per the contract.
             let client = unsafe { client_ref(client) }?;
             let site = unsafe { required_str(site, "site") }?;
             client.client.status_text(site)
-        })();
-        // SAFETY: out per the contract.
-        unsafe { deliver_text(out, result) }
+        })
     })
 }

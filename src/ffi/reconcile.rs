@@ -2,13 +2,13 @@
 
 use std::ffi::c_char;
 use std::path::PathBuf;
-use std::ptr;
 
 use serde_json::Value;
 use zeroize::Zeroize;
 
-use super::args::{optional_str, required_str};
-use super::client::{c_text, config_result, jp_client};
+use super::args::{client_ref, optional_str, required_str};
+use super::client::jp_client;
+use super::deliver::{c_text, hand_over, panic_reported, Out};
 use super::jp_code;
 use super::macros::ffi_boundary;
 use jetpack_partner_core::batch::reconcile::{ExpectedPlan, ReconcileOptions};
@@ -118,34 +118,19 @@ pub unsafe extern "C" fn jp_reconcile(
     options_json: *const c_char,
     out: *mut *mut c_char,
 ) -> jp_code {
-    ffi_boundary!(
-        config_result(Err(Error::internal(
-            "unexpected panic inside jetpack-partner"
-        ))),
-        {
-            if !out.is_null() {
-                // SAFETY: out is writable per the contract.
-                unsafe { *out = ptr::null_mut() };
-            }
-            config_result((|| {
-                if out.is_null() {
-                    return Err(Error::invalid_argument("out", "must not be NULL"));
-                }
-                // SAFETY (all): arguments per the contract.
-                let client = unsafe { client.as_ref() }
-                    .ok_or_else(|| Error::invalid_argument("client", "must not be NULL"))?;
-                let expected =
-                    expected_list(unsafe { required_str(expected_json, "expected_json") }?)?;
-                let options =
-                    reconcile_options(unsafe { optional_str(options_json, "options_json") }?)?;
-                let report = client.client.reconcile(expected, &options)?;
-                let text = c_text(&report.to_json().to_string());
-                // SAFETY: out is writable and not NULL.
-                unsafe { *out = text.into_raw() };
-                Ok(())
-            })())
-        }
-    )
+    // SAFETY: out is NULL or writable per the contract.
+    let out = unsafe { Out::new(out) };
+    ffi_boundary!(panic_reported(), {
+        hand_over(out, || {
+            // SAFETY (all): arguments per the contract.
+            let client = unsafe { client_ref(client) }?;
+            let expected = expected_list(unsafe { required_str(expected_json, "expected_json") }?)?;
+            let options =
+                reconcile_options(unsafe { optional_str(options_json, "options_json") }?)?;
+            let report = client.client.reconcile(expected, &options)?;
+            Ok(c_text(&report.to_json().to_string()))
+        })
+    })
 }
 
 #[cfg(test)]

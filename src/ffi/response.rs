@@ -7,7 +7,7 @@ use std::ptr;
 use serde_json::Value;
 use zeroize::{Zeroize, Zeroizing};
 
-use super::client::c_text;
+use super::deliver::c_text;
 use super::jp_code;
 use super::macros::ffi_boundary;
 use jetpack_partner_core::extend_wiping;
@@ -25,29 +25,39 @@ pub struct jp_response {
     attempts: u32,
 }
 
+/// A call's reply, as the JSON of a `jp_response`.
+pub(crate) trait ResponseBody {
+    fn into_response(self) -> jp_response;
+}
+
+impl ResponseBody for Reply {
+    fn into_response(self) -> jp_response {
+        jp_response::success(json_text(&self.body), self.http_status, self.attempts)
+    }
+}
+
+/// A reply kept as the server's JSON text, handed over as it came.
+impl ResponseBody for ReplyText {
+    fn into_response(self) -> jp_response {
+        let json = exact_text(&self.text).unwrap_or_else(|| {
+            // Checked JSON has no NUL; should it ever, the text is written out anew.
+            let value = serde_json::from_slice(&self.text).unwrap_or(Value::Null);
+            json_text(&value)
+        });
+        jp_response::success(json, self.http_status, self.attempts)
+    }
+}
+
 impl jp_response {
-    pub(crate) fn from_result(result: &Result<Reply, Error>) -> jp_response {
+    pub(crate) fn from_result<R: ResponseBody>(result: Result<R, Error>) -> jp_response {
         match result {
-            Ok(reply) => {
-                jp_response::success(json_text(&reply.body), reply.http_status, reply.attempts)
-            }
-            Err(e) => jp_response::failure(e),
+            Ok(reply) => reply.into_response(),
+            Err(e) => jp_response::failure(&e),
         }
     }
 
-    /// [`jp_response::from_result`] for a reply kept as the server's JSON text.
-    pub(crate) fn from_text_result(result: &Result<ReplyText, Error>) -> jp_response {
-        match result {
-            Ok(reply) => {
-                let json = exact_text(&reply.text).unwrap_or_else(|| {
-                    // Checked JSON has no NUL; should it ever, the text is written out anew.
-                    let value = serde_json::from_slice(&reply.text).unwrap_or(Value::Null);
-                    json_text(&value)
-                });
-                jp_response::success(json, reply.http_status, reply.attempts)
-            }
-            Err(e) => jp_response::failure(e),
-        }
+    pub(crate) fn code(&self) -> jp_code {
+        self.code
     }
 
     fn success(json: CString, http_status: u16, attempts: u32) -> jp_response {
@@ -118,39 +128,6 @@ impl Drop for jp_response {
             json.into_bytes().zeroize();
         }
     }
-}
-
-/// Hands an operation's outcome to the caller: writes a new `jp_response` to `*out` when `out` is not
-/// NULL, and returns the code.
-///
-/// # Safety
-/// `out` is NULL or writable.
-pub(crate) unsafe fn deliver(out: *mut *mut jp_response, result: Result<Reply, Error>) -> jp_code {
-    // SAFETY: forwarded contract.
-    unsafe { hand_over(out, jp_response::from_result(&result)) }
-}
-
-/// [`deliver`] for an outcome kept as the server's JSON text.
-///
-/// # Safety
-/// `out` is NULL or writable.
-pub(crate) unsafe fn deliver_text(
-    out: *mut *mut jp_response,
-    result: Result<ReplyText, Error>,
-) -> jp_code {
-    // SAFETY: forwarded contract.
-    unsafe { hand_over(out, jp_response::from_text_result(&result)) }
-}
-
-/// # Safety
-/// `out` is NULL or writable.
-unsafe fn hand_over(out: *mut *mut jp_response, response: jp_response) -> jp_code {
-    let code = response.code;
-    if !out.is_null() {
-        // SAFETY: out is writable per the contract.
-        unsafe { *out = Box::into_raw(Box::new(response)) };
-    }
-    code
 }
 
 /// # Safety
@@ -270,13 +247,15 @@ pub unsafe extern "C" fn jp_response_attempts(r: *const jp_response) -> u32 {
 
 /// Releases a response and every string borrowed from it. NULL is a no-op.
 ///
+/// Thread safety: only once no other thread reads the response any more.
+///
 /// # Safety
 /// `r` is NULL or a response returned by an operation and not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn jp_response_free(r: *mut jp_response) {
     ffi_boundary!((), {
         if !r.is_null() {
-            // SAFETY: created by Box::into_raw in deliver() and not freed before.
+            // SAFETY: made by Box::into_raw in deliver::respond and not freed before.
             drop(unsafe { Box::from_raw(r) });
         }
     })

@@ -1,14 +1,12 @@
 //! Owned strings: `jp_site_identifier` and `jp_string_free`.
 
 use std::ffi::{c_char, CString};
-use std::ptr;
 
 use super::args::required_str;
-use super::client::{c_text, config_result};
+use super::deliver::{c_text, hand_over, panic_reported, Out};
 use super::jp_code;
 use super::macros::ffi_boundary;
 use jetpack_partner_core::site_identifier;
-use jetpack_partner_core::Error;
 
 /// Releases a string the library handed over as `char *` (from `jp_site_identifier`). NULL is a
 /// no-op. Never pass a `const char *` borrowed from a response or `jp_version`.
@@ -36,22 +34,13 @@ pub unsafe extern "C" fn jp_string_free(s: *mut c_char) {
 /// `site` is NULL or NUL-terminated; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn jp_site_identifier(site: *const c_char, out: *mut *mut c_char) -> jp_code {
-    ffi_boundary!(jp_code::JP_INTERNAL, {
-        if !out.is_null() {
-            // SAFETY: out is writable per the contract.
-            unsafe { *out = ptr::null_mut() };
-        }
-        let result = (|| {
-            if out.is_null() {
-                return Err(Error::invalid_argument("out", "must not be NULL"));
-            }
+    // SAFETY: out is NULL or writable per the contract.
+    let out = unsafe { Out::new(out) };
+    ffi_boundary!(panic_reported(), {
+        hand_over(out, || {
             // SAFETY: site per the contract.
             let site = unsafe { required_str(site, "site") }?;
-            let identifier = site_identifier(site)?;
-            // SAFETY: out is writable and not NULL.
-            unsafe { *out = c_text(&identifier).into_raw() };
-            Ok(())
-        })();
-        config_result(result)
+            Ok(c_text(&site_identifier(site)?))
+        })
     })
 }

@@ -63,28 +63,6 @@ static struct stats read_stats(void) {
 }
 
 /* http://127.0.0.1:PORT of a loopback port nobody listens on. */
-static void closed_port_url(char *url, size_t size) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr;
-    socklen_t len = sizeof addr;
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *)&addr, sizeof addr);
-    getsockname(fd, (struct sockaddr *)&addr, &len);
-    close(fd);
-    snprintf(url, size, "http://127.0.0.1:%d", ntohs(addr.sin_port));
-}
-
-static jp_client *new_client(void) {
-    jp_client *client = NULL;
-    jp_code code = jp_client_new(PARTNER_ID, PARTNER_SECRET, &client);
-    CHECK(code == JP_OK && client != NULL, "jp_client_new: %u %s", code, str_or(jp_last_error_message()));
-    CHECK(jp_client_set_api_base(client, sandbox_url) == JP_OK, "set_api_base: %s",
-          str_or(jp_last_error_message()));
-    return client;
-}
-
 /* ==== the fault matrix ==== */
 
 enum op { PROVISION, STATUS };
@@ -247,20 +225,27 @@ static const struct fault_row FAULT_ROWS[] = {
 
 static void run_fault_row(const struct fault_row *row, int index) {
     const char *what = row->name;
-    jp_client *client = new_client();
+    jp_client_builder *builder = sandbox_builder();
     /* A connect limit of its own gives the row's client its own token (clients with the same
        settings share theirs within the process). */
-    CHECK(jp_client_set_connect_timeout_ms(client, 5000 + (uint64_t)index) == JP_OK, "%s: connect limit", what);
-    CHECK(jp_client_set_timeout_ms(client, row->timeout_ms ? row->timeout_ms : 20000) == JP_OK, "%s: limit", what);
+    CHECK(jp_client_builder_set_connect_timeout_ms(builder, 5000 + (uint64_t)index) == JP_OK, "%s: connect limit",
+          what);
+    CHECK(jp_client_builder_set_timeout_ms(builder, row->timeout_ms ? row->timeout_ms : 20000) == JP_OK, "%s: limit",
+          what);
     if (row->max_attempts)
-        CHECK(jp_client_set_max_attempts(client, row->max_attempts) == JP_OK, "%s: attempts", what);
+        CHECK(jp_client_builder_set_max_attempts(builder, row->max_attempts) == JP_OK, "%s: attempts", what);
+    if (row->endpoint == NULL) {
+        char url[64];
+        closed_port_url(url, sizeof url);
+        CHECK(jp_client_builder_set_api_base(builder, url) == JP_OK, "%s: api base", what);
+    }
+    jp_client *client = build_client(builder);
+    jp_client_builder_free(builder);
     char site[96];
     snprintf(site, sizeof site, "https://c-matrix-%d.example", index);
     clear_faults();
     if (row->endpoint == NULL) {
-        char url[64];
-        closed_port_url(url, sizeof url);
-        CHECK(jp_client_set_api_base(client, url) == JP_OK, "%s: api base", what);
+        /* Nothing listens at the client's API base: nothing to set up. */
     } else if (strcmp(row->endpoint, "token") != 0) {
         /* The token and the site exist before the fault. */
         jp_response *warm = NULL;
@@ -269,8 +254,11 @@ static void run_fault_row(const struct fault_row *row, int index) {
         jp_response_free(warm);
     } else if (row->op == STATUS) {
         /* The site exists; the client's token does not yet. */
-        jp_client *other = new_client();
-        CHECK(jp_client_set_connect_timeout_ms(other, 4000 + (uint64_t)index) == JP_OK, "%s: other", what);
+        jp_client_builder *other_builder = sandbox_builder();
+        CHECK(jp_client_builder_set_connect_timeout_ms(other_builder, 4000 + (uint64_t)index) == JP_OK, "%s: other",
+              what);
+        jp_client *other = build_client(other_builder);
+        jp_client_builder_free(other_builder);
         CHECK(jp_provision(other, "admin", site, "premium", NULL, NULL) == JP_OK, "%s: warm-up provision", what);
         jp_client_free(other);
     }
@@ -357,9 +345,11 @@ static void run_fault_row(const struct fault_row *row, int index) {
 
 /* The pause of a Retry-After is capped at 10 s: 30 asked, about 10 waited, then success. */
 static void test_retry_after_cap(void) {
-    jp_client *client = new_client();
-    CHECK(jp_client_set_connect_timeout_ms(client, 4999) == JP_OK, "connect limit");
-    CHECK(jp_client_set_timeout_ms(client, 25000) == JP_OK, "limit");
+    jp_client_builder *builder = sandbox_builder();
+    CHECK(jp_client_builder_set_connect_timeout_ms(builder, 4999) == JP_OK, "connect limit");
+    CHECK(jp_client_builder_set_timeout_ms(builder, 25000) == JP_OK, "limit");
+    jp_client *client = build_client(builder);
+    jp_client_builder_free(builder);
     CHECK(jp_provision(client, "admin", "https://c-matrix-cap.example", "premium", NULL, NULL) == JP_OK, "warm-up");
     reset_stats();
     fault("{\"endpoint\":\"status\",\"kind\":\"status\",\"status\":429,\"retry_after\":30}");
@@ -413,10 +403,12 @@ static int is_running(pid_t pid) {
 static void test_refused_after_token(const char *doomed_url, pid_t doomed_pid) {
     jp_client *clients[2];
     for (int i = 0; i < 2; i++) {
-        clients[i] = NULL;
-        CHECK(jp_client_new(PARTNER_ID, PARTNER_SECRET, &clients[i]) == JP_OK, "client");
-        CHECK(jp_client_set_api_base(clients[i], doomed_url) == JP_OK, "api base %s", doomed_url);
-        CHECK(jp_client_set_connect_timeout_ms(clients[i], 3000 + (uint64_t)i) == JP_OK, "connect limit");
+        jp_client_builder *builder = NULL;
+        CHECK(jp_client_builder_new(PARTNER_ID, PARTNER_SECRET, &builder) == JP_OK, "builder");
+        CHECK(jp_client_builder_set_api_base(builder, doomed_url) == JP_OK, "api base %s", doomed_url);
+        CHECK(jp_client_builder_set_connect_timeout_ms(builder, 3000 + (uint64_t)i) == JP_OK, "connect limit");
+        clients[i] = build_client(builder);
+        jp_client_builder_free(builder);
         jp_response *warm = NULL;
         CHECK(jp_provision(clients[i], "admin", "https://c-matrix-gone.example", "premium", NULL, &warm) == JP_OK,
               "provision while the server runs: %s", str_or(jp_response_error_message(warm)));

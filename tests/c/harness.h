@@ -45,6 +45,54 @@ static inline int starts_with(const char *s, const char *prefix) {
 
 static inline int contains(const char *s, const char *needle) { return s != NULL && strstr(s, needle) != NULL; }
 
+/* ---- clients of the sandbox ---- */
+
+/* http://127.0.0.1:PORT of a loopback port where nothing listens. */
+static inline void closed_port_url(char *url, size_t size) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr;
+    socklen_t len = sizeof addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, (struct sockaddr *)&addr, sizeof addr);
+    getsockname(fd, (struct sockaddr *)&addr, &len);
+    close(fd);
+    snprintf(url, size, "http://127.0.0.1:%d", ntohs(addr.sin_port));
+}
+
+/* A builder for the partner `id`/`secret` aimed at the sandbox; NULL (a failure counted) if refused.
+   Release it with jp_client_builder_free. */
+static inline jp_client_builder *sandbox_builder_for(const char *id, const char *secret) {
+    jp_client_builder *builder = NULL;
+    jp_code code = jp_client_builder_new(id, secret, &builder);
+    CHECK(code == JP_OK && builder != NULL, "jp_client_builder_new: %u %s", code, str_or(jp_last_error_message()));
+    code = jp_client_builder_set_api_base(builder, sandbox_url);
+    CHECK(code == JP_OK, "jp_client_builder_set_api_base: %s", str_or(jp_last_error_message()));
+    return builder;
+}
+
+static inline jp_client_builder *sandbox_builder(void) { return sandbox_builder_for(PARTNER_ID, PARTNER_SECRET); }
+
+/* A client made by `builder`, which stays the caller's; NULL (a failure counted) if refused. */
+static inline jp_client *build_client(const jp_client_builder *builder) {
+    jp_client *client = NULL;
+    jp_code code = jp_client_builder_build(builder, &client);
+    CHECK(code == JP_OK && client != NULL, "jp_client_builder_build: %u %s", code, str_or(jp_last_error_message()));
+    return client;
+}
+
+/* A client of the partner `id`/`secret` on the sandbox, with the default settings otherwise. */
+static inline jp_client *sandbox_client_for(const char *id, const char *secret) {
+    jp_client_builder *builder = sandbox_builder_for(id, secret);
+    jp_client *client = build_client(builder);
+    jp_client_builder_free(builder);
+    return client;
+}
+
+/* A client of the demo partner on the sandbox. */
+static inline jp_client *new_client(void) { return sandbox_client_for(PARTNER_ID, PARTNER_SECRET); }
+
 /* ---- a minimal HTTP client for the sandbox's control endpoints ---- */
 
 /* Sends one request to the sandbox and returns the reply body (malloc'd), or NULL. */

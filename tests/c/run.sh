@@ -2,6 +2,7 @@
 # The C side of the library, checked end to end:
 #   - the committed header is what cbindgen 0.29.4 generates (no drift);
 #   - the .so exports exactly the header's functions, has its SONAME and is linked -z nodelete;
+#   - a jp_client has no setter: a builder setter given one does not compile;
 #   - tests/c/test_jetpack_partner.c (every exported function and error path), tests/c/fault_matrix.c
 #     (the fault matrix and the bad-input table of issue 5), tests/c/test_batch.c (jp_batch and
 #     jp_reconcile: 1,000 provisions with faults, a child killed mid-batch) and examples/c/provision.c build with -Werror
@@ -102,6 +103,26 @@ if $CC $CFLAGS -o "$BUILD/provision" examples/c/provision.c $LDFLAGS; then
     pass "examples/c/provision.c builds with -Werror"
 else
     fail "examples/c/provision.c does not build"
+fi
+# A client made by the builder has no setter: the builder's setters refuse a jp_client * at compile
+# time (the same call on a builder compiles), and the header declares no jp_client_set_* function.
+cat >"$BUILD/setter_on.c" <<'EOF'
+#include "jetpack_partner.h"
+jp_code change(HANDLE *handle) { return jp_client_builder_set_timeout_ms(handle, 1000); }
+EOF
+if $CC $CFLAGS -DHANDLE=jp_client_builder -c "$BUILD/setter_on.c" -o "$BUILD/setter_on.o" 2>"$BUILD/setter_on_builder.err" &&
+    ! $CC $CFLAGS -DHANDLE=jp_client -c "$BUILD/setter_on.c" -o "$BUILD/setter_on.o" 2>"$BUILD/setter_on_client.err" &&
+    grep -q 'incompatible.pointer.types' "$BUILD/setter_on_client.err"; then
+    pass "a builder setter given a jp_client * does not compile (incompatible pointer types)"
+else
+    cat "$BUILD/setter_on_builder.err" "$BUILD/setter_on_client.err" 2>/dev/null
+    fail "a builder setter given a jp_client * compiles, or the same call on a builder does not"
+fi
+if grep -q 'jp_client_set_' "$HEADER"; then
+    grep -n 'jp_client_set_' "$HEADER"
+    fail "the header declares a jp_client_set_* function: a built client must have no setter"
+else
+    pass "the header declares no jp_client_set_* function"
 fi
 if $CC -x c++ -std=c++17 -Wall -Wextra -Werror -I"$ROOT/include" -fsyntax-only - <<<'#include "jetpack_partner.h"
 int main() { return JP_OK; }' 2>/dev/null || ! command -v c++ >/dev/null; then

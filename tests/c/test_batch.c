@@ -28,10 +28,12 @@ static int provisions_ok(void) {
     return n;
 }
 
-static jp_client *new_client(void) {
-    jp_client *c = NULL;
-    jp_client_new(PARTNER_ID, PARTNER_SECRET, &c);
-    jp_client_set_api_base(c, sandbox_url);
+/* A client of the demo partner on the sandbox with an overall time limit of 2 s. */
+static jp_client *hasty_client(void) {
+    jp_client_builder *builder = sandbox_builder();
+    CHECK(jp_client_builder_set_timeout_ms(builder, 2000) == JP_OK, "timeout");
+    jp_client *c = build_client(builder);
+    jp_client_builder_free(builder);
     return c;
 }
 
@@ -118,8 +120,7 @@ static void test_killed_run(const char *journal) {
     pid_t child = fork();
     if (child == 0) {
         close(fds[0]);
-        jp_client *c = new_client();
-        jp_client_set_timeout_ms(c, 2000);
+        jp_client *c = hasty_client();
         jp_batch *b = NULL;
         jp_batch_new(c, &b);
         jp_batch_set_concurrency(b, 16);
@@ -145,8 +146,7 @@ static void test_killed_run(const char *journal) {
     CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "killed");
     CHECK(provisions_ok_of("c-kill") < ITEMS, "the kill came too late");
 
-    jp_client *c = new_client();
-    jp_client_set_timeout_ms(c, 2000);
+    jp_client *c = hasty_client();
     jp_batch *b = NULL;
     CHECK(jp_batch_new(c, &b) == JP_OK, "new");
     jp_batch_set_concurrency(b, 16);

@@ -30,15 +30,6 @@ static long stat_count(const char *endpoint) {
 
 /* ---- helpers ---- */
 
-static jp_client *new_client(void) {
-    jp_client *client = NULL;
-    jp_code code = jp_client_new(PARTNER_ID, PARTNER_SECRET, &client);
-    CHECK(code == JP_OK && client != NULL, "jp_client_new: %u %s", code, str_or(jp_last_error_message()));
-    code = jp_client_set_api_base(client, sandbox_url);
-    CHECK(code == JP_OK, "set_api_base: %s", str_or(jp_last_error_message()));
-    return client;
-}
-
 /* Checks a failed response: its code, error code and the start of its message. */
 static void expect_error(jp_response *r, jp_code code, const char *error_code, const char *message_prefix,
                          const char *what) {
@@ -106,72 +97,180 @@ static void test_client_new(void) {
     jp_client_free(NULL);
 }
 
-static void test_setters(const char *ca_pem, const char *not_pem) {
-    /* NULL client for every setter. */
-    CHECK(jp_client_set_api_base(NULL, sandbox_url) == JP_INVALID_ARGUMENT, "api_base NULL client");
-    CHECK(contains(jp_last_error_message(), "client: must not be NULL"), "%s", str_or(jp_last_error_message()));
-    CHECK(jp_client_set_timeout_ms(NULL, 1000) == JP_INVALID_ARGUMENT, "timeout NULL client");
-    CHECK(jp_client_set_connect_timeout_ms(NULL, 1000) == JP_INVALID_ARGUMENT, "connect NULL client");
-    CHECK(jp_client_set_proxy(NULL, NULL) == JP_INVALID_ARGUMENT, "proxy NULL client");
-    CHECK(jp_client_set_ca_bundle(NULL, NULL) == JP_INVALID_ARGUMENT, "ca NULL client");
-    CHECK(jp_client_set_max_attempts(NULL, 3) == JP_INVALID_ARGUMENT, "attempts NULL client");
-    CHECK(jp_client_set_max_response_bytes(NULL, 1000) == JP_INVALID_ARGUMENT, "bytes NULL client");
-    CHECK(jp_client_set_token_cache_dir(NULL, "/tmp") == JP_INVALID_ARGUMENT, "token cache NULL client");
-    CHECK(jp_client_set_idle_timeout_ms(NULL, 1000) == JP_INVALID_ARGUMENT, "idle NULL client");
+/* jp_client_builder: every setter's checks, NULL arguments, building twice, freeing NULL. */
+static void test_builder(const char *ca_pem, const char *not_pem) {
+    jp_client_builder *builder = (jp_client_builder *)0x1;
+    CHECK(jp_client_builder_new(NULL, PARTNER_SECRET, &builder) == JP_INVALID_ARGUMENT && builder == NULL, "NULL id");
+    CHECK(contains(jp_last_error_message(), "partner_id: must not be NULL"), "%s", str_or(jp_last_error_message()));
+    CHECK(jp_client_builder_new(PARTNER_ID, NULL, &builder) == JP_INVALID_ARGUMENT && builder == NULL, "NULL secret");
+    CHECK(jp_client_builder_new(PARTNER_ID, PARTNER_SECRET, NULL) == JP_INVALID_ARGUMENT, "NULL out");
+    CHECK(contains(jp_last_error_message(), "out: must not be NULL"), "%s", str_or(jp_last_error_message()));
+    CHECK(jp_client_builder_new(BAD_UTF8, PARTNER_SECRET, &builder) == JP_INVALID_ARGUMENT, "bad UTF-8 id");
+    CHECK(contains(jp_last_error_message(), "partner_id: "), "%s", str_or(jp_last_error_message()));
+    CHECK(jp_client_builder_new(PARTNER_ID, BAD_UTF8, &builder) == JP_INVALID_ARGUMENT, "bad UTF-8 secret");
+    CHECK(jp_client_builder_new("", PARTNER_SECRET, &builder) == JP_INVALID_ARGUMENT, "empty id");
+    CHECK(jp_client_builder_new(PARTNER_ID, "", &builder) == JP_INVALID_ARGUMENT, "empty secret");
+    CHECK(jp_client_builder_new(PARTNER_ID, "sec\nret", &builder) == JP_INVALID_ARGUMENT && builder == NULL,
+          "control char in secret");
+    CHECK(!contains(jp_last_error_message(), "sec\nret"), "secret echoed: %s", str_or(jp_last_error_message()));
+
+    /* NULL builder for every setter, for build and for free. */
+    CHECK(jp_client_builder_set_api_base(NULL, sandbox_url) == JP_INVALID_ARGUMENT, "api_base NULL builder");
+    CHECK(contains(jp_last_error_message(), "builder: must not be NULL"), "%s", str_or(jp_last_error_message()));
+    CHECK(jp_client_builder_set_timeout_ms(NULL, 1000) == JP_INVALID_ARGUMENT, "timeout NULL builder");
+    CHECK(jp_client_builder_set_connect_timeout_ms(NULL, 1000) == JP_INVALID_ARGUMENT, "connect NULL builder");
+    CHECK(jp_client_builder_set_idle_timeout_ms(NULL, 1000) == JP_INVALID_ARGUMENT, "idle NULL builder");
+    CHECK(jp_client_builder_set_proxy(NULL, NULL) == JP_INVALID_ARGUMENT, "proxy NULL builder");
+    CHECK(jp_client_builder_set_ca_bundle(NULL, NULL) == JP_INVALID_ARGUMENT, "ca NULL builder");
+    CHECK(jp_client_builder_set_token_cache_dir(NULL, "/tmp") == JP_INVALID_ARGUMENT, "token cache NULL builder");
+    CHECK(jp_client_builder_set_max_attempts(NULL, 3) == JP_INVALID_ARGUMENT, "attempts NULL builder");
+    CHECK(jp_client_builder_set_max_response_bytes(NULL, 1000) == JP_INVALID_ARGUMENT, "bytes NULL builder");
+    CHECK(contains(jp_last_error_message(), "builder: must not be NULL"), "%s", str_or(jp_last_error_message()));
+    jp_client *client = (jp_client *)0x1;
+    CHECK(jp_client_builder_build(NULL, &client) == JP_INVALID_ARGUMENT && client == NULL, "build NULL builder");
+    CHECK(contains(jp_last_error_message(), "builder: must not be NULL"), "%s", str_or(jp_last_error_message()));
     CHECK(jp_client_warm(NULL) == JP_INVALID_ARGUMENT, "warm NULL client");
     CHECK(contains(jp_last_error_message(), "client: must not be NULL"), "%s", str_or(jp_last_error_message()));
+    jp_client_builder_free(NULL);
 
-    jp_client *client = new_client();
-    CHECK(jp_client_set_api_base(client, NULL) == JP_INVALID_ARGUMENT, "api_base NULL");
+    CHECK(jp_client_builder_new(PARTNER_ID, PARTNER_SECRET, &builder) == JP_OK && builder != NULL, "valid");
+    CHECK(jp_last_error_message() == NULL, "last error after success: %s", str_or(jp_last_error_message()));
+    CHECK(jp_client_builder_build(builder, NULL) == JP_INVALID_ARGUMENT, "build NULL out");
+    CHECK(contains(jp_last_error_message(), "out: must not be NULL"), "%s", str_or(jp_last_error_message()));
+
+    /* Each setter: refused values name the setting, accepted ones clear the last error. */
+    CHECK(jp_client_builder_set_api_base(builder, NULL) == JP_INVALID_ARGUMENT, "api_base NULL");
     CHECK(contains(jp_last_error_message(), "url: must not be NULL"), "%s", str_or(jp_last_error_message()));
-    CHECK(jp_client_set_api_base(client, BAD_UTF8) == JP_INVALID_ARGUMENT, "api_base bad UTF-8");
-    CHECK(jp_client_set_api_base(client, "http://example.com") == JP_INVALID_ARGUMENT, "plain http remote");
+    CHECK(jp_client_builder_set_api_base(builder, BAD_UTF8) == JP_INVALID_ARGUMENT, "api_base bad UTF-8");
+    CHECK(contains(jp_last_error_message(), "url: is not valid UTF-8"), "%s", str_or(jp_last_error_message()));
+    CHECK(jp_client_builder_set_api_base(builder, "http://example.com") == JP_INVALID_ARGUMENT, "plain http remote");
     CHECK(contains(jp_last_error_message(), "api_base: "), "%s", str_or(jp_last_error_message()));
-    CHECK(jp_client_set_api_base(client, "ftp://127.0.0.1") == JP_INVALID_ARGUMENT, "ftp");
-    CHECK(jp_client_set_api_base(client, "https://public-api.wordpress.com") == JP_OK, "https remote");
+    CHECK(jp_client_builder_set_api_base(builder, "ftp://127.0.0.1") == JP_INVALID_ARGUMENT, "ftp");
+    CHECK(jp_client_builder_set_api_base(builder, "https://public-api.wordpress.com") == JP_OK, "https remote");
     CHECK(jp_last_error_message() == NULL, "last error cleared");
-    CHECK(jp_client_set_timeout_ms(client, 0) == JP_INVALID_ARGUMENT, "timeout 0");
+    CHECK(jp_client_builder_set_timeout_ms(builder, 0) == JP_INVALID_ARGUMENT, "timeout 0");
     CHECK(contains(jp_last_error_message(), "timeout: "), "%s", str_or(jp_last_error_message()));
-    CHECK(jp_client_set_timeout_ms(client, UINT64_MAX) == JP_INVALID_ARGUMENT, "timeout max");
-    CHECK(jp_client_set_timeout_ms(client, 30000) == JP_OK, "timeout");
-    CHECK(jp_client_set_connect_timeout_ms(client, 0) == JP_INVALID_ARGUMENT, "connect 0");
-    CHECK(jp_client_set_connect_timeout_ms(client, UINT64_MAX) == JP_INVALID_ARGUMENT, "connect max");
-    CHECK(jp_client_set_connect_timeout_ms(client, 5000) == JP_OK, "connect");
-    CHECK(jp_client_set_proxy(client, "socks5://127.0.0.1:1080") == JP_INVALID_ARGUMENT, "socks proxy");
-    CHECK(contains(jp_last_error_message(), "proxy: "), "%s", str_or(jp_last_error_message()));
-    CHECK(jp_client_set_proxy(client, BAD_UTF8) == JP_INVALID_ARGUMENT, "proxy bad UTF-8");
-    CHECK(jp_client_set_proxy(client, "http://user:pw@127.0.0.1:3128") == JP_OK, "proxy");
-    CHECK(jp_client_set_proxy(client, NULL) == JP_OK, "proxy cleared");
-    CHECK(jp_client_set_proxy(client, "") == JP_OK, "proxy cleared by empty string");
-    CHECK(jp_client_set_ca_bundle(client, "/nonexistent/ca.pem") == JP_INVALID_ARGUMENT, "missing CA file");
-    CHECK(contains(jp_last_error_message(), "ca_bundle: "), "%s", str_or(jp_last_error_message()));
-    CHECK(jp_client_set_ca_bundle(client, not_pem) == JP_INVALID_ARGUMENT, "not PEM");
-    CHECK(jp_client_set_ca_bundle(client, ca_pem) == JP_OK, "CA file: %s", str_or(jp_last_error_message()));
-    CHECK(jp_client_set_ca_bundle(client, NULL) == JP_OK, "CA cleared");
-    CHECK(jp_client_set_max_attempts(client, 0) == JP_INVALID_ARGUMENT, "attempts 0");
-    CHECK(jp_client_set_max_attempts(client, 11) == JP_INVALID_ARGUMENT, "attempts 11");
-    CHECK(jp_client_set_max_attempts(client, 4) == JP_OK, "attempts 4");
-    CHECK(jp_client_set_max_response_bytes(client, 0) == JP_INVALID_ARGUMENT, "bytes 0");
-    CHECK(jp_client_set_max_response_bytes(client, UINT64_MAX) == JP_INVALID_ARGUMENT, "bytes max");
-    CHECK(jp_client_set_max_response_bytes(client, 4096) == JP_OK, "bytes");
-    CHECK(jp_client_set_token_cache_dir(client, "/nonexistent/jp-cache") == JP_INVALID_ARGUMENT, "missing dir");
-    CHECK(contains(jp_last_error_message(), "token_cache_dir: "), "%s", str_or(jp_last_error_message()));
-    CHECK(jp_client_set_token_cache_dir(client, BAD_UTF8) == JP_INVALID_ARGUMENT, "token cache bad UTF-8");
-    CHECK(jp_client_set_token_cache_dir(client, "/tmp") == JP_OK, "token cache dir");
-    CHECK(jp_client_set_token_cache_dir(client, NULL) == JP_OK, "token cache cleared");
-    CHECK(jp_client_set_token_cache_dir(client, "") == JP_OK, "token cache cleared by empty string");
-    CHECK(jp_client_set_idle_timeout_ms(client, 0) == JP_INVALID_ARGUMENT, "idle 0");
+    CHECK(jp_client_builder_set_timeout_ms(builder, UINT64_MAX) == JP_INVALID_ARGUMENT, "timeout max");
+    CHECK(jp_client_builder_set_timeout_ms(builder, 30000) == JP_OK, "timeout");
+    CHECK(jp_client_builder_set_connect_timeout_ms(builder, 0) == JP_INVALID_ARGUMENT, "connect 0");
+    CHECK(contains(jp_last_error_message(), "connect_timeout: "), "%s", str_or(jp_last_error_message()));
+    CHECK(jp_client_builder_set_connect_timeout_ms(builder, UINT64_MAX) == JP_INVALID_ARGUMENT, "connect max");
+    CHECK(jp_client_builder_set_connect_timeout_ms(builder, 5000) == JP_OK, "connect");
+    CHECK(jp_client_builder_set_idle_timeout_ms(builder, 0) == JP_INVALID_ARGUMENT, "idle 0");
     CHECK(contains(jp_last_error_message(), "idle_timeout: "), "%s", str_or(jp_last_error_message()));
-    CHECK(jp_client_set_idle_timeout_ms(client, UINT64_MAX) == JP_INVALID_ARGUMENT, "idle max");
-    CHECK(jp_client_set_idle_timeout_ms(client, 90000) == JP_OK, "idle");
-    jp_client_free(client);
+    CHECK(jp_client_builder_set_idle_timeout_ms(builder, UINT64_MAX) == JP_INVALID_ARGUMENT, "idle max");
+    CHECK(jp_client_builder_set_idle_timeout_ms(builder, 90000) == JP_OK, "idle");
+    CHECK(jp_client_builder_set_proxy(builder, "socks5://127.0.0.1:1080") == JP_INVALID_ARGUMENT, "socks proxy");
+    CHECK(contains(jp_last_error_message(), "proxy: "), "%s", str_or(jp_last_error_message()));
+    CHECK(jp_client_builder_set_proxy(builder, BAD_UTF8) == JP_INVALID_ARGUMENT, "proxy bad UTF-8");
+    CHECK(jp_client_builder_set_proxy(builder, "http://user:pw@127.0.0.1:3128") == JP_OK, "proxy");
+    CHECK(jp_client_builder_set_proxy(builder, NULL) == JP_OK, "proxy cleared");
+    CHECK(jp_client_builder_set_proxy(builder, "") == JP_OK, "proxy cleared by empty string");
+    CHECK(jp_client_builder_set_ca_bundle(builder, "/nonexistent/ca.pem") == JP_INVALID_ARGUMENT, "missing CA file");
+    CHECK(contains(jp_last_error_message(), "ca_bundle: "), "%s", str_or(jp_last_error_message()));
+    CHECK(jp_client_builder_set_ca_bundle(builder, not_pem) == JP_INVALID_ARGUMENT, "not PEM");
+    CHECK(jp_client_builder_set_ca_bundle(builder, BAD_UTF8) == JP_INVALID_ARGUMENT, "CA path bad UTF-8");
+    CHECK(jp_client_builder_set_ca_bundle(builder, ca_pem) == JP_OK, "CA file: %s", str_or(jp_last_error_message()));
+    CHECK(jp_client_builder_set_ca_bundle(builder, NULL) == JP_OK, "CA cleared");
+    CHECK(jp_client_builder_set_ca_bundle(builder, "") == JP_OK, "CA cleared by empty string");
+    CHECK(jp_client_builder_set_token_cache_dir(builder, "/nonexistent/jp-cache") == JP_INVALID_ARGUMENT,
+          "missing dir");
+    CHECK(contains(jp_last_error_message(), "token_cache_dir: "), "%s", str_or(jp_last_error_message()));
+    CHECK(jp_client_builder_set_token_cache_dir(builder, BAD_UTF8) == JP_INVALID_ARGUMENT, "token cache bad UTF-8");
+    CHECK(jp_client_builder_set_token_cache_dir(builder, "/tmp") == JP_OK, "token cache dir");
+    CHECK(jp_client_builder_set_token_cache_dir(builder, NULL) == JP_OK, "token cache cleared");
+    CHECK(jp_client_builder_set_token_cache_dir(builder, "") == JP_OK, "token cache cleared by empty string");
+    CHECK(jp_client_builder_set_max_attempts(builder, 0) == JP_INVALID_ARGUMENT, "attempts 0");
+    CHECK(contains(jp_last_error_message(), "max_attempts: "), "%s", str_or(jp_last_error_message()));
+    CHECK(jp_client_builder_set_max_attempts(builder, 11) == JP_INVALID_ARGUMENT, "attempts 11");
+    CHECK(jp_client_builder_set_max_attempts(builder, 4) == JP_OK, "attempts 4");
+    CHECK(jp_client_builder_set_max_response_bytes(builder, 0) == JP_INVALID_ARGUMENT, "bytes 0");
+    CHECK(contains(jp_last_error_message(), "max_response_bytes: "), "%s", str_or(jp_last_error_message()));
+    CHECK(jp_client_builder_set_max_response_bytes(builder, UINT64_MAX) == JP_INVALID_ARGUMENT, "bytes max");
+    CHECK(jp_client_builder_set_max_response_bytes(builder, 4096) == JP_OK, "bytes");
+
+    /* Building twice gives two clients; the builder stays the caller's. */
+    jp_client *first = NULL, *second = NULL;
+    CHECK(jp_client_builder_build(builder, &first) == JP_OK && first != NULL, "build: %s",
+          str_or(jp_last_error_message()));
+    CHECK(jp_last_error_message() == NULL, "last error after build");
+    CHECK(jp_client_builder_build(builder, &second) == JP_OK && second != NULL && second != first, "build twice");
+    jp_client_free(first);
+    jp_client_free(second);
+    jp_client_builder_free(builder);
+}
+
+/* Copies the file at `from` to a new temporary file; returns its path (malloc'd) or NULL. */
+static char *copy_to_temp(const char *from) {
+    char *path = strdup("/tmp/jp-test-ca-XXXXXX");
+    int fd = mkstemp(path);
+    FILE *in = fopen(from, "rb");
+    int ok = fd >= 0 && in != NULL;
+    char buf[4096];
+    size_t n;
+    while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0) ok = write(fd, buf, n) == (ssize_t)n;
+    if (in) fclose(in);
+    if (fd >= 0) close(fd);
+    if (!ok) {
+        unlink(path);
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
+/* A client keeps the settings it was built with: later changes to its builder, and the builder's
+   release, reach only the clients built after them; a refused change leaves the builder as it was.
+   The CA bundle is read again when a client is built. */
+static void test_built_clients(const char *ca_pem) {
+    jp_client_builder *builder = sandbox_builder();
+    jp_client *before = build_client(builder);
+    CHECK(jp_client_builder_set_max_attempts(builder, 11) == JP_INVALID_ARGUMENT, "attempts 11 refused");
+    CHECK(jp_client_builder_set_api_base(builder, "http://example.com") == JP_INVALID_ARGUMENT, "remote http refused");
+    jp_client *unchanged = build_client(builder);
+    char url[64];
+    closed_port_url(url, sizeof url);
+    CHECK(jp_client_builder_set_api_base(builder, url) == JP_OK, "closed port base");
+    CHECK(jp_client_builder_set_max_attempts(builder, 1) == JP_OK, "one attempt");
+    jp_client *after = build_client(builder);
+    jp_client_builder_free(builder);
+
+    jp_response *r = NULL;
+    CHECK(jp_provision(before, "admin", "https://c-built.example.com", "premium", NULL, &r) == JP_OK,
+          "client built before the change: %s", str_or(jp_response_error_message(r)));
+    jp_response_free(r);
+    r = NULL;
+    CHECK(jp_status(unchanged, "c-built.example.com", &r) == JP_OK, "client built after refused changes: %s",
+          str_or(jp_response_error_message(r)));
+    jp_response_free(r);
+    r = NULL;
+    CHECK(jp_status(after, "c-built.example.com", &r) == JP_TRANSPORT_ERROR, "client built after the change: %s",
+          str_or(jp_response_error_code(r)));
+    jp_response_free(r);
+    jp_client_free(before);
+    jp_client_free(unchanged);
+    jp_client_free(after);
+
+    char *ca_copy = copy_to_temp(ca_pem);
+    CHECK(ca_copy != NULL, "copy of %s", ca_pem);
+    if (ca_copy == NULL) return;
+    builder = sandbox_builder();
+    CHECK(jp_client_builder_set_ca_bundle(builder, ca_copy) == JP_OK, "CA copy: %s", str_or(jp_last_error_message()));
+    unlink(ca_copy);
+    jp_client *client = (jp_client *)0x1;
+    CHECK(jp_client_builder_build(builder, &client) == JP_INVALID_ARGUMENT && client == NULL, "CA file gone");
+    CHECK(contains(jp_last_error_message(), "ca_bundle: cannot read"), "%s", str_or(jp_last_error_message()));
+    jp_client_builder_free(builder);
+    free(ca_copy);
 }
 
 /* warm(): the token is asked for once, ahead of the calls, which then need none. */
 static void test_warm(void) {
-    jp_client *client = new_client();
+    jp_client_builder *builder = sandbox_builder();
     /* Settings no other test uses, so that no token is shared with them yet. */
-    CHECK(jp_client_set_idle_timeout_ms(client, 61000) == JP_OK, "idle");
+    CHECK(jp_client_builder_set_idle_timeout_ms(builder, 61000) == JP_OK, "idle");
+    jp_client *client = build_client(builder);
+    jp_client_builder_free(builder);
     reset_stats();
     CHECK(jp_client_warm(client) == JP_OK, "warm: %s", str_or(jp_last_error_message()));
     CHECK(jp_last_error_message() == NULL, "no error after warm");
@@ -183,9 +282,7 @@ static void test_warm(void) {
     CHECK(stat_count("token") == 1, "token requests after a call %ld", stat_count("token"));
     jp_client_free(client);
 
-    jp_client *wrong = NULL;
-    CHECK(jp_client_new(PARTNER_ID, "wrong-secret-for-warm", &wrong) == JP_OK, "client");
-    CHECK(jp_client_set_api_base(wrong, sandbox_url) == JP_OK, "api base");
+    jp_client *wrong = sandbox_client_for(PARTNER_ID, "wrong-secret-for-warm");
     CHECK(jp_client_warm(wrong) == JP_TOKEN_ERROR, "warm with a wrong secret");
     CHECK(contains(jp_last_error_message(), "invalid_client"), "%s", str_or(jp_last_error_message()));
     CHECK(!contains(jp_last_error_message(), "wrong-secret-for-warm"), "secret in message");
@@ -370,9 +467,7 @@ static void test_round_trip(void) {
 }
 
 static void test_token_error(void) {
-    jp_client *client = NULL;
-    CHECK(jp_client_new(PARTNER_ID, "wrong-secret", &client) == JP_OK, "client");
-    CHECK(jp_client_set_api_base(client, sandbox_url) == JP_OK, "api base");
+    jp_client *client = sandbox_client_for(PARTNER_ID, "wrong-secret");
     jp_response *r = NULL;
     CHECK(jp_status(client, "example.com", &r) == JP_TOKEN_ERROR, "token error");
     expect_error(r, JP_TOKEN_ERROR, "token_error", NULL, "token error");
@@ -385,21 +480,12 @@ static void test_token_error(void) {
 
 static void test_connection_errors(void) {
     /* A port with nothing listening. */
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr;
-    socklen_t len = sizeof addr;
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *)&addr, sizeof addr);
-    getsockname(fd, (struct sockaddr *)&addr, &len);
-    close(fd);
     char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(addr.sin_port));
-
-    jp_client *client = new_client();
-    CHECK(jp_client_set_api_base(client, url) == JP_OK, "closed port base");
-    CHECK(jp_client_set_max_attempts(client, 2) == JP_OK, "attempts");
+    closed_port_url(url, sizeof url);
+    jp_client_builder *builder = sandbox_builder();
+    CHECK(jp_client_builder_set_api_base(builder, url) == JP_OK, "closed port base");
+    CHECK(jp_client_builder_set_max_attempts(builder, 2) == JP_OK, "attempts");
+    jp_client *client = build_client(builder);
     jp_response *r = NULL;
     CHECK(jp_provision(client, "admin", "https://example.com", NULL, NULL, &r) == JP_TRANSPORT_ERROR, "refused");
     expect_error(r, JP_TRANSPORT_ERROR, "transport_error", NULL, "refused");
@@ -409,29 +495,38 @@ static void test_connection_errors(void) {
     /* TLS spoken to a plain HTTP server. */
     char https[128];
     snprintf(https, sizeof https, "https://%s", sandbox_url + strlen("http://"));
-    CHECK(jp_client_set_api_base(client, https) == JP_OK, "https base");
-    CHECK(jp_status(client, "example.com", &r) == JP_TLS_ERROR, "tls");
+    CHECK(jp_client_builder_set_api_base(builder, https) == JP_OK, "https base");
+    jp_client *tls_client = build_client(builder);
+    jp_client_builder_free(builder);
+    CHECK(jp_status(tls_client, "example.com", &r) == JP_TLS_ERROR, "tls");
     expect_error(r, JP_TLS_ERROR, "tls_error", NULL, "tls");
     jp_response_free(r);
+    jp_client_free(tls_client);
     jp_client_free(client);
 }
 
 static void test_faults(void) {
-    jp_client *client = new_client();
+    jp_client_builder *builder = sandbox_builder();
+    jp_client *setup = build_client(builder);
     jp_response *r = NULL;
-    CHECK(jp_provision(client, "admin", "https://faults.example.com", NULL, NULL, NULL) == JP_OK, "setup");
+    CHECK(jp_provision(setup, "admin", "https://faults.example.com", NULL, NULL, NULL) == JP_OK, "setup");
+    jp_client_free(setup);
 
     /* Overall time limit. */
-    CHECK(jp_client_set_timeout_ms(client, 500) == JP_OK, "timeout");
+    CHECK(jp_client_builder_set_timeout_ms(builder, 500) == JP_OK, "timeout");
+    jp_client *hasty = build_client(builder);
     fault("{\"endpoint\": \"status\", \"kind\": \"delay\", \"delay_ms\": 3000}");
-    CHECK(jp_status(client, "faults.example.com", &r) == JP_TIMEOUT, "timeout");
+    CHECK(jp_status(hasty, "faults.example.com", &r) == JP_TIMEOUT, "timeout");
     expect_error(r, JP_TIMEOUT, "timeout", NULL, "timeout");
     jp_response_free(r);
+    jp_client_free(hasty);
     clear_faults();
-    CHECK(jp_client_set_timeout_ms(client, 20000) == JP_OK, "timeout back");
 
     /* Reply larger than the limit. */
-    CHECK(jp_client_set_max_response_bytes(client, 10000) == JP_OK, "limit");
+    CHECK(jp_client_builder_set_timeout_ms(builder, 20000) == JP_OK, "timeout");
+    CHECK(jp_client_builder_set_max_response_bytes(builder, 10000) == JP_OK, "limit");
+    jp_client *client = build_client(builder);
+    jp_client_builder_free(builder);
     fault("{\"endpoint\": \"status\", \"kind\": \"oversized\", \"size\": 50000}");
     CHECK(jp_status(client, "faults.example.com", &r) == JP_RESPONSE_TOO_LARGE, "too large");
     expect_error(r, JP_RESPONSE_TOO_LARGE, "response_too_large", NULL, "too large");
@@ -500,8 +595,10 @@ static void *provision_thread(void *p) {
 static void test_shared_between_clients(void) {
     reset_stats();
     for (int i = 0; i < 3; i++) {
-        jp_client *client = new_client();
-        CHECK(jp_client_set_connect_timeout_ms(client, 9002) == JP_OK, "set_connect_timeout_ms");
+        jp_client_builder *builder = sandbox_builder();
+        CHECK(jp_client_builder_set_connect_timeout_ms(builder, 9002) == JP_OK, "set_connect_timeout_ms");
+        jp_client *client = build_client(builder);
+        jp_client_builder_free(builder);
         char site[96];
         snprintf(site, sizeof site, "https://shared%d.example.com", i);
         jp_response *r = NULL;
@@ -511,8 +608,10 @@ static void test_shared_between_clients(void) {
         jp_client_free(client);
     }
     CHECK(stat_count("token") == 1, "one token for 3 clients in sequence: %ld", stat_count("token"));
-    jp_client *other = new_client();
-    CHECK(jp_client_set_connect_timeout_ms(other, 9003) == JP_OK, "set_connect_timeout_ms");
+    jp_client_builder *builder = sandbox_builder();
+    CHECK(jp_client_builder_set_connect_timeout_ms(builder, 9003) == JP_OK, "set_connect_timeout_ms");
+    jp_client *other = build_client(builder);
+    jp_client_builder_free(builder);
     jp_response *r = NULL;
     CHECK(jp_status(other, "shared0.example.com", &r) == JP_OK, "status with other settings");
     jp_response_free(r);
@@ -521,10 +620,12 @@ static void test_shared_between_clients(void) {
 }
 
 static void test_threads(void) {
-    jp_client *client = new_client();
+    jp_client_builder *builder = sandbox_builder();
     /* Clients with the same settings share one token per process: a connect time limit of its own
        makes this client ask for its own token. */
-    CHECK(jp_client_set_connect_timeout_ms(client, 9001) == JP_OK, "set_connect_timeout_ms");
+    CHECK(jp_client_builder_set_connect_timeout_ms(builder, 9001) == JP_OK, "set_connect_timeout_ms");
+    jp_client *client = build_client(builder);
+    jp_client_builder_free(builder);
     reset_stats();
     pthread_t threads[8];
     struct thread_arg args[8];
@@ -645,13 +746,6 @@ static char *location_of(const char *url) {
     at += strlen("\r\nlocation: ");
     char *end = strstr(at, "\r\n");
     return end ? strndup(at, (size_t)(end - at)) : NULL;
-}
-
-static jp_client *client_for(const char *id, const char *secret) {
-    jp_client *client = NULL;
-    CHECK(jp_client_new(id, secret, &client) == JP_OK, "client for %s", id);
-    CHECK(jp_client_set_api_base(client, sandbox_url) == JP_OK, "api base");
-    return client;
 }
 
 /* A user token of the client's partner user, malloc'd. */
@@ -813,7 +907,7 @@ static void test_partner_endpoints(void) {
     CHECK(jp_partner_keys_verify(client, &r) == JP_OK, "verify");
     expect_ok(r, "\"client_id\":\"" PARTNER_ID "\"", "verify");
     jp_response_free(r);
-    jp_client *bad = client_for(PARTNER_ID, "wrong-secret");
+    jp_client *bad = sandbox_client_for(PARTNER_ID, "wrong-secret");
     CHECK(jp_partner_keys_verify(bad, &r) == JP_TOKEN_ERROR, "verify with a wrong secret");
     jp_response_free(r);
     jp_client_free(bad);
@@ -836,7 +930,7 @@ static void test_reporting(void) {
         jp_client_free(client);
         return;
     }
-    jp_client *reseller = client_for(key_client_id, key_secret);
+    jp_client *reseller = sandbox_client_for(key_client_id, key_secret);
     for (int i = 0; i < 45; i++) {
         char site[64];
         snprintf(site, sizeof site, "https://c-page-%d.example.com", i);
@@ -996,7 +1090,7 @@ static void test_oauth(void) {
     CHECK(jp_oauth_parse_redirect(REDIRECT "?code=a&state=s", "s", NULL) == JP_OK, "parse without out");
 
     /* A token of another application. */
-    jp_client *other = client_for(OTHER_ID, OTHER_SECRET);
+    jp_client *other = sandbox_client_for(OTHER_ID, OTHER_SECRET);
     char *foreign = user_token_of(other, "partner-" OTHER_ID);
     CHECK(jp_oauth_token_info(other, foreign, NULL) == JP_OK, "own token");
     CHECK(jp_oauth_token_info(client, foreign, &r) == JP_API_ERROR, "foreign token");
@@ -1153,7 +1247,7 @@ int main(int argc, char **argv) {
 
     test_version();
     test_client_new();
-    test_setters(argv[2], argv[3]);
+    test_builder(argv[2], argv[3]);
     test_null_response();
     test_site_identifier();
     test_argument_errors();
@@ -1161,6 +1255,7 @@ int main(int argc, char **argv) {
     test_token_error();
     test_warm();
     test_connection_errors();
+    test_built_clients(argv[2]);
     test_faults();
     test_shared_between_clients();
     test_threads();

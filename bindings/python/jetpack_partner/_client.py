@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ._batch import BatchResult
 
 from . import _lib
-from ._lib import ClientPtr, ResponsePtr, lib
+from ._lib import BuilderPtr, ClientPtr, ResponsePtr, lib
 from .errors import (
     Code,
     InternalError,
@@ -43,7 +43,7 @@ __all__ = ["Client", "Grant", "parse_redirect", "site_identifier"]
 StrPath = Union[str, "os.PathLike[str]"]
 
 # The client's own error code strings, for failures that come without a jp_response
-# (jp_client_new and the setters report through jp_last_error_message()).
+# (the client builder's functions report through jp_last_error_message()).
 _CODE_NAMES: Dict[int, str] = {
     Code.INVALID_ARGUMENT: "invalid_argument",
     Code.API_ERROR: "api_error",
@@ -353,31 +353,35 @@ class Client:
         secret = _encode("partner_secret", partner_secret)
         settings: List[Tuple[Any, Union[bytes, int, None], str]] = []
         if api_base is not None:
-            settings.append((lib.jp_client_set_api_base, _encode("api_base", api_base), "api_base"))
+            settings.append((lib.jp_client_builder_set_api_base, _encode("api_base", api_base), "api_base"))
         if timeout is not None:
-            settings.append((lib.jp_client_set_timeout_ms, _millis("timeout", timeout), "timeout"))
+            settings.append((lib.jp_client_builder_set_timeout_ms, _millis("timeout", timeout), "timeout"))
         if connect_timeout is not None:
             settings.append(
                 (
-                    lib.jp_client_set_connect_timeout_ms,
+                    lib.jp_client_builder_set_connect_timeout_ms,
                     _millis("connect_timeout", connect_timeout),
                     "connect_timeout",
                 )
             )
         if proxy is not None:
-            settings.append((lib.jp_client_set_proxy, _encode("proxy", proxy), "proxy"))
+            settings.append((lib.jp_client_builder_set_proxy, _encode("proxy", proxy), "proxy"))
         if ca_bundle is not None:
             settings.append(
-                (lib.jp_client_set_ca_bundle, _encode("ca_bundle", ca_bundle), "ca_bundle")
+                (lib.jp_client_builder_set_ca_bundle, _encode("ca_bundle", ca_bundle), "ca_bundle")
             )
         if max_attempts is not None:
             settings.append(
-                (lib.jp_client_set_max_attempts, _count("max_attempts", max_attempts, _U32_MAX), "max_attempts")
+                (
+                    lib.jp_client_builder_set_max_attempts,
+                    _count("max_attempts", max_attempts, _U32_MAX),
+                    "max_attempts",
+                )
             )
         if max_response_bytes is not None:
             settings.append(
                 (
-                    lib.jp_client_set_max_response_bytes,
+                    lib.jp_client_builder_set_max_response_bytes,
                     _count("max_response_bytes", max_response_bytes, _U64_MAX),
                     "max_response_bytes",
                 )
@@ -385,7 +389,7 @@ class Client:
         if token_cache_dir is not None:
             settings.append(
                 (
-                    lib.jp_client_set_token_cache_dir,
+                    lib.jp_client_builder_set_token_cache_dir,
                     _encode("token_cache_dir", token_cache_dir),
                     "token_cache_dir",
                 )
@@ -393,25 +397,30 @@ class Client:
         if idle_timeout is not None:
             settings.append(
                 (
-                    lib.jp_client_set_idle_timeout_ms,
+                    lib.jp_client_builder_set_idle_timeout_ms,
                     _millis("idle_timeout", idle_timeout),
                     "idle_timeout",
                 )
             )
 
-        handle = ClientPtr()
-        code = lib.jp_client_new(pid, secret, ctypes.byref(handle))
+        # The settings go to a builder, which makes the client (a client never changes, so its
+        # threads need no lock); the builder is freed once it has served.
+        builder = BuilderPtr()
+        code = lib.jp_client_builder_new(pid, secret, ctypes.byref(builder))
         del secret
-        if code != Code.OK or not handle:
+        if code != Code.OK or not builder:
             raise _last_error(code or Code.INTERNAL, "creating the client")
+        handle = ClientPtr()
         try:
             for setter, value, name in settings:
-                code = setter(handle, value)
+                code = setter(builder, value)
                 if code != Code.OK:
                     raise _last_error(code, f"setting {name}")
-        except BaseException:
-            lib.jp_client_free(handle)
-            raise
+            code = lib.jp_client_builder_build(builder, ctypes.byref(handle))
+            if code != Code.OK or not handle:
+                raise _last_error(code or Code.INTERNAL, "creating the client")
+        finally:
+            lib.jp_client_builder_free(builder)
         self._handle = handle
         _clients.add(self)
 

@@ -44,6 +44,10 @@ class jp_client(ctypes.Structure):
     """Opaque ``jp_client``."""
 
 
+class jp_client_builder(ctypes.Structure):
+    """Opaque ``jp_client_builder``."""
+
+
 class jp_response(ctypes.Structure):
     """Opaque ``jp_response``."""
 
@@ -54,6 +58,7 @@ class jp_batch(ctypes.Structure):
 
 jp_code = ctypes.c_uint32
 ClientPtr = ctypes.POINTER(jp_client)
+BuilderPtr = ctypes.POINTER(jp_client_builder)
 ResponsePtr = ctypes.POINTER(jp_response)
 BatchPtr = ctypes.POINTER(jp_batch)
 _c_str = ctypes.c_char_p  # const char * (borrowed, copied by ctypes into bytes)
@@ -71,15 +76,18 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Any]]] = {
     "jp_version": (_c_str, []),
     "jp_client_new": (jp_code, [_c_str, _c_str, ctypes.POINTER(ClientPtr)]),
     "jp_client_free": (None, [ClientPtr]),
-    "jp_client_set_api_base": (jp_code, [ClientPtr, _c_str]),
-    "jp_client_set_timeout_ms": (jp_code, [ClientPtr, ctypes.c_uint64]),
-    "jp_client_set_connect_timeout_ms": (jp_code, [ClientPtr, ctypes.c_uint64]),
-    "jp_client_set_proxy": (jp_code, [ClientPtr, _c_str]),
-    "jp_client_set_ca_bundle": (jp_code, [ClientPtr, _c_str]),
-    "jp_client_set_max_attempts": (jp_code, [ClientPtr, ctypes.c_uint32]),
-    "jp_client_set_max_response_bytes": (jp_code, [ClientPtr, ctypes.c_uint64]),
-    "jp_client_set_token_cache_dir": (jp_code, [ClientPtr, _c_str]),
-    "jp_client_set_idle_timeout_ms": (jp_code, [ClientPtr, ctypes.c_uint64]),
+    "jp_client_builder_new": (jp_code, [_c_str, _c_str, ctypes.POINTER(BuilderPtr)]),
+    "jp_client_builder_set_api_base": (jp_code, [BuilderPtr, _c_str]),
+    "jp_client_builder_set_timeout_ms": (jp_code, [BuilderPtr, ctypes.c_uint64]),
+    "jp_client_builder_set_connect_timeout_ms": (jp_code, [BuilderPtr, ctypes.c_uint64]),
+    "jp_client_builder_set_idle_timeout_ms": (jp_code, [BuilderPtr, ctypes.c_uint64]),
+    "jp_client_builder_set_proxy": (jp_code, [BuilderPtr, _c_str]),
+    "jp_client_builder_set_ca_bundle": (jp_code, [BuilderPtr, _c_str]),
+    "jp_client_builder_set_token_cache_dir": (jp_code, [BuilderPtr, _c_str]),
+    "jp_client_builder_set_max_attempts": (jp_code, [BuilderPtr, ctypes.c_uint32]),
+    "jp_client_builder_set_max_response_bytes": (jp_code, [BuilderPtr, ctypes.c_uint64]),
+    "jp_client_builder_build": (jp_code, [BuilderPtr, ctypes.POINTER(ClientPtr)]),
+    "jp_client_builder_free": (None, [BuilderPtr]),
     "jp_client_warm": (jp_code, [ClientPtr]),
     "jp_last_error_message": (_c_str, []),
     "jp_provision": (

@@ -198,18 +198,29 @@ def test_all_settings_accepted(sandbox: Sandbox, site: str) -> None:
         assert c.provision("admin", site)["success"] is True
 
 
-@pytest.fixture
-def frees(monkeypatch: pytest.MonkeyPatch) -> list:
-    """Records every jp_client_free call (and still frees)."""
+def _record_frees(monkeypatch: pytest.MonkeyPatch, function: str) -> list:
+    """Records every call of the library's ``function`` (which still frees)."""
     calls: list = []
-    original = _lib.lib.jp_client_free
+    original = getattr(_lib.lib, function)
 
     def recording(handle):  # type: ignore[no-untyped-def]
         calls.append(ctypes.addressof(handle.contents))
         original(handle)
 
-    monkeypatch.setattr(_lib.lib, "jp_client_free", recording)
+    monkeypatch.setattr(_lib.lib, function, recording)
     return calls
+
+
+@pytest.fixture
+def frees(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Records every jp_client_free call (and still frees)."""
+    return _record_frees(monkeypatch, "jp_client_free")
+
+
+@pytest.fixture
+def builder_frees(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Records every jp_client_builder_free call (and still frees)."""
+    return _record_frees(monkeypatch, "jp_client_builder_free")
 
 
 def test_context_manager_and_close(sandbox: Sandbox, site: str, frees: list) -> None:
@@ -236,9 +247,21 @@ def test_garbage_collected_client_is_freed(sandbox: Sandbox, site: str, frees: l
     assert frees == [address]
 
 
-def test_failed_construction_frees_the_handle(frees: list) -> None:
+def test_failed_construction_frees_the_handle(frees: list, builder_frees: list) -> None:
     with pytest.raises(InvalidArgument):
         Client(PARTNER_ID, PARTNER_SECRET, api_base="not a url")
+    # The refused setting stops the builder before any client is made; the builder is freed.
+    assert len(builder_frees) == 1
+    assert frees == []
+
+
+def test_construction_frees_the_builder_and_keeps_the_client(
+    sandbox: Sandbox, site: str, frees: list, builder_frees: list
+) -> None:
+    with Client(PARTNER_ID, PARTNER_SECRET, api_base=sandbox.url, timeout=20) as c:
+        assert len(builder_frees) == 1
+        assert c.provision("admin", site)["success"] is True
+        assert frees == []
     assert len(frees) == 1
 
 

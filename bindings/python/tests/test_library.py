@@ -60,6 +60,7 @@ def _ctype_of(c_type: str) -> Any:
             return ctypes.POINTER(ctypes.POINTER(ctypes.c_char))
     handles = {
         "jp_client": _lib.jp_client,
+        "jp_client_builder": _lib.jp_client_builder,
         "jp_response": _lib.jp_response,
         "jp_batch": _lib.jp_batch,
     }

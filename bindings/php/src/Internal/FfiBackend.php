@@ -10,8 +10,9 @@ use JetpackPartner\Library;
 /**
  * Calls libjetpack_partner in-process through FFI.
  *
- * Ownership: the jp_client is created in the constructor and freed in __destruct;
- * every jp_response is freed right after its strings were copied (try/finally).
+ * Ownership: the jp_client is built in the constructor (through a jp_client_builder freed
+ * there) and freed in __destruct; every jp_response is freed right after its strings were
+ * copied (try/finally).
  *
  * @internal
  */
@@ -32,43 +33,37 @@ final class FfiBackend implements Backend
         array $config
     ) {
         $this->ffi = $ffi;
-        $out = $ffi->new('jp_client*');
-        $code = $ffi->jp_client_new($partnerId, $partnerSecret, \FFI::addr($out));
-        if ($code !== Library::JP_OK || \FFI::isNull($out)) {
+        $builder = $ffi->new('jp_client_builder*');
+        $code = $ffi->jp_client_builder_new($partnerId, $partnerSecret, \FFI::addr($builder));
+        if ($code !== Library::JP_OK || \FFI::isNull($builder)) {
             throw $this->setupError((int) $code, 'partner credentials');
         }
-        $this->client = $out;
         try {
-            if (($config['api_base'] ?? null) !== null) {
-                $this->check($ffi->jp_client_set_api_base($out, $config['api_base']), 'api_base');
+            $setters = [
+                // option => [setter, the setting's name in errors]
+                'api_base' => ['jp_client_builder_set_api_base', 'api_base'],
+                'timeout_ms' => ['jp_client_builder_set_timeout_ms', 'timeout'],
+                'connect_timeout_ms' => ['jp_client_builder_set_connect_timeout_ms', 'connect_timeout'],
+                'proxy' => ['jp_client_builder_set_proxy', 'proxy'],
+                'ca_bundle' => ['jp_client_builder_set_ca_bundle', 'ca_bundle'],
+                'max_attempts' => ['jp_client_builder_set_max_attempts', 'max_attempts'],
+                'max_response_bytes' => ['jp_client_builder_set_max_response_bytes', 'max_response_bytes'],
+                'token_cache_dir' => ['jp_client_builder_set_token_cache_dir', 'token_cache_dir'],
+                'idle_timeout_ms' => ['jp_client_builder_set_idle_timeout_ms', 'idle_timeout'],
+            ];
+            foreach ($setters as $option => [$setter, $field]) {
+                if (($config[$option] ?? null) !== null) {
+                    $this->check($ffi->$setter($builder, $config[$option]), $field);
+                }
             }
-            if (($config['timeout_ms'] ?? null) !== null) {
-                $this->check($ffi->jp_client_set_timeout_ms($out, $config['timeout_ms']), 'timeout');
+            $out = $ffi->new('jp_client*');
+            $code = $ffi->jp_client_builder_build($builder, \FFI::addr($out));
+            if ($code !== Library::JP_OK || \FFI::isNull($out)) {
+                throw $this->setupError((int) $code, 'client');
             }
-            if (($config['connect_timeout_ms'] ?? null) !== null) {
-                $this->check($ffi->jp_client_set_connect_timeout_ms($out, $config['connect_timeout_ms']), 'connect_timeout');
-            }
-            if (($config['proxy'] ?? null) !== null) {
-                $this->check($ffi->jp_client_set_proxy($out, $config['proxy']), 'proxy');
-            }
-            if (($config['ca_bundle'] ?? null) !== null) {
-                $this->check($ffi->jp_client_set_ca_bundle($out, $config['ca_bundle']), 'ca_bundle');
-            }
-            if (($config['max_attempts'] ?? null) !== null) {
-                $this->check($ffi->jp_client_set_max_attempts($out, $config['max_attempts']), 'max_attempts');
-            }
-            if (($config['max_response_bytes'] ?? null) !== null) {
-                $this->check($ffi->jp_client_set_max_response_bytes($out, $config['max_response_bytes']), 'max_response_bytes');
-            }
-            if (($config['token_cache_dir'] ?? null) !== null) {
-                $this->check($ffi->jp_client_set_token_cache_dir($out, $config['token_cache_dir']), 'token_cache_dir');
-            }
-            if (($config['idle_timeout_ms'] ?? null) !== null) {
-                $this->check($ffi->jp_client_set_idle_timeout_ms($out, $config['idle_timeout_ms']), 'idle_timeout');
-            }
-        } catch (\Throwable $e) {
-            $this->close();
-            throw $e;
+            $this->client = $out;
+        } finally {
+            $ffi->jp_client_builder_free($builder);
         }
     }
 

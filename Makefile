@@ -34,11 +34,17 @@ build:
 	@# The SONAME is libjetpack_partner.so.$(SOVERSION): programs linked against the build tree need it.
 	ln -sf libjetpack_partner.so $(RELEASE)/libjetpack_partner.so.$(SOVERSION)
 
+# src/ffi/code.rs (jp_code) is generated from core's error table by a test that rewrites it when
+# stale; the header is then generated from src/ffi.
 header:
+	-$(CARGO) test -q -p jetpack-partner --lib code_gen >/dev/null 2>&1
+	$(CARGO) test -q -p jetpack-partner --lib code_gen
 	$(CBINDGEN) --config cbindgen.toml --output include/jetpack_partner.h
 
 # The committed header must be exactly what the pinned cbindgen generates.
 check-header:
+	@$(CARGO) test -q -p jetpack-partner --lib code_gen >/dev/null 2>&1 || \
+	  { echo "src/ffi/code.rs is stale: run 'make header' and commit it"; exit 1; }
 	@tmp=$$(mktemp) && $(CBINDGEN) --config cbindgen.toml --output $$tmp && \
 	  if cmp -s $$tmp include/jetpack_partner.h; then rm -f $$tmp; echo "header: up to date"; \
 	  else diff -u include/jetpack_partner.h $$tmp; rm -f $$tmp; \

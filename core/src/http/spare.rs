@@ -122,7 +122,8 @@ impl SpareConnections {
     /// A ready spare (all are to the origin of the latest connection), waiting for one being
     /// opened if there is no ready one.
     fn take_spare(&self, budget: Duration) -> Option<Box<dyn Transport>> {
-        let deadline = Instant::now() + budget;
+        let now = Instant::now();
+        let deadline = now.checked_add(budget).unwrap_or(now + self.max_age);
         let mut slots = self.state.lock();
         loop {
             let max_age = self.max_age;

@@ -78,7 +78,9 @@ struct Template {
     request_level: bool,
     timeout: NextTimeout,
     current_time: Arc<dyn Fn() -> UreqInstant + Send + Sync + 'static>,
-    run_connector: Arc<RunConnector>,
+    /// Weak: it holds the agent's pool, which holds this connector and so the template (a cycle
+    /// that would keep the agent alive forever).
+    run_connector: Weak<RunConnector>,
     register_shutdown: Arc<RegisterShutdown>,
     taken: Instant,
 }
@@ -92,7 +94,7 @@ impl Template {
             request_level: details.request_level,
             timeout: details.timeout,
             current_time: details.current_time.clone(),
-            run_connector: details.run_connector.clone(),
+            run_connector: Arc::downgrade(&details.run_connector),
             register_shutdown: details.register_shutdown.clone(),
             taken: Instant::now(),
         }
@@ -249,6 +251,8 @@ impl State {
 /// Opens a connection through ureq's default chain with `template`'s details; `None` if it fails
 /// (the call that would have used it opens its own and reports the failure).
 fn open_like(inner: &DefaultConnector, template: &Template) -> Option<Box<dyn Transport>> {
+    // Gone with the agent: nobody is left to use a spare.
+    let run_connector = template.run_connector.upgrade()?;
     let resolver = DefaultResolver::default();
     let details = ConnectionDetails {
         uri: &template.uri,
@@ -259,7 +263,7 @@ fn open_like(inner: &DefaultConnector, template: &Template) -> Option<Box<dyn Tr
         now: (template.current_time)(),
         timeout: template.timeout,
         current_time: template.current_time.clone(),
-        run_connector: template.run_connector.clone(),
+        run_connector,
         register_shutdown: template.register_shutdown.clone(),
     };
     inner.connect(&details, None).ok().flatten()

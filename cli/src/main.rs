@@ -4,6 +4,8 @@
 //! Exit status: 0 success (the server's JSON on stdout), 1 failure (the error JSON on
 //! stdout), 2 bad command line (usage on stderr).
 
+#![forbid(unsafe_code)]
+
 mod api;
 mod api_args;
 mod args;

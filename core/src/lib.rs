@@ -19,7 +19,7 @@
 //! # Ok::<(), jetpack_partner_core::Error>(())
 //! ```
 
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 // Modules by role, dependencies running one way (`tests/layout.rs` keeps it so): the calls (`api`,
 // a file per API area, and `batch`) use the client (`client`: configuration, the call loop), which

@@ -10,6 +10,8 @@
 //! See the crate's README for the endpoints, the demo partner and user, and
 //! the control endpoints under `/__sandbox/`.
 
+#![forbid(unsafe_code)]
+
 mod api;
 mod clock;
 mod control;

@@ -1,5 +1,7 @@
 //! `jetpack-partner-sandbox`: runs the sandbox until SIGINT or SIGTERM.
 
+#![forbid(unsafe_code)]
+
 use jetpack_partner_sandbox::{
     Config, Sandbox, TlsSource, DEMO_PARTNER_ID, DEMO_PARTNER_SECRET, DEMO_USER_PASSWORD,
 };

@@ -66,6 +66,9 @@ struct Slots {
     opening: usize,
     /// Spares asked for before any connection gave the details to open them with.
     wanted: usize,
+    /// When a spare was last asked for: asks older than a spare may live are forgotten (the call
+    /// that asked failed before connecting, or connected elsewhere).
+    wanted_at: Option<Instant>,
     template: Option<Template>,
 }
 
@@ -176,7 +179,16 @@ impl Connector<()> for SpareConnections {
                 slots.ready.clear();
             }
             slots.template = Some(Template::of(details));
-            std::mem::take(&mut slots.wanted)
+            let recent = slots
+                .wanted_at
+                .take()
+                .is_some_and(|at| at.elapsed() < self.max_age);
+            let wanted = std::mem::take(&mut slots.wanted);
+            if recent {
+                wanted
+            } else {
+                0
+            }
         };
         if wanted > 0 {
             // This thread is the one the spares were waiting for: it opens its own connection.
@@ -218,6 +230,7 @@ impl SpareHandle {
                 }
                 None => {
                     slots.wanted += 1;
+                    slots.wanted_at = Some(Instant::now());
                     return;
                 }
             }

@@ -3,14 +3,20 @@
 //! folder. A folder's `mod.rs` (the crate's `lib.rs`) counts as one more file of its folder: it may
 //! re-export its files, so a file that reaches for something through it depends on all of them.
 //!
-//! References are read from the source text: `use` trees, and paths that start with `crate::`,
-//! `super::`, `self::` or the name of a child module. Comments, string and character literals are
-//! skipped, so a doc link is not a dependency. A method call names no module: calling a method that
-//! another module's `impl` block adds goes unseen.
+//! Each file is parsed with `syn`, and its references are its `use` trees and the paths of two or
+//! more segments that start with `crate`, `super`, `self` or the name of a child module. Comments,
+//! literals and doc comments (attributes) hold no paths, so a doc link is not a dependency. Two
+//! kinds of reference go unseen: a method call names no module, so calling a method that another
+//! module's `impl` block adds is invisible; and the body of a macro invocation (`format!(...)`,
+//! `matches!(...)`, `error_kind_table!` in `error.rs`) or of an attribute's token list
+//! (`#[derive(...)]`) is a token stream that `syn` does not parse, so a module named only there is
+//! missed.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 use std::path::Path;
+
+use syn::visit::{self, Visit};
 
 /// A module path below the crate root: `[]` is `lib.rs`, `["api", "oauth"]` is `api/oauth.rs`.
 type ModPath = Vec<String>;
@@ -43,171 +49,82 @@ struct Layout {
     folders: BTreeMap<ModPath, FolderGraph>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
-enum Token {
-    Ident(String),
-    PathSep,
-    Punct(char),
+/// Collects the module paths one file writes, resolved to module paths below the crate root.
+struct Reader<'a> {
+    /// The file's module.
+    own: &'a [String],
+    /// The child modules of the file's module: a path may start with their bare names.
+    children: &'a BTreeSet<String>,
+    /// The inline modules (`mod tests { ... }`) the visitor is in.
+    inline: Vec<String>,
+    /// The module path each reference names, with its line and the path as written.
+    found: Vec<(ModPath, usize, Vec<String>)>,
 }
 
-/// Tokens with their line numbers; comments, literals and lifetimes dropped.
-fn tokenize(source: &str) -> Vec<(Token, usize)> {
-    let chars: Vec<char> = source.chars().collect();
-    let mut tokens = Vec::new();
-    let mut line = 1;
-    let mut i = 0;
-    let at = |i: usize| chars.get(i).copied().unwrap_or('\0');
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\n' {
-            line += 1;
-            i += 1;
-        } else if c.is_whitespace() {
-            i += 1;
-        } else if c == '/' && at(i + 1) == '/' {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
+impl Reader<'_> {
+    fn reference(&mut self, path: Vec<String>, span: proc_macro2::Span) {
+        let mut here = self.own.to_vec();
+        here.extend(self.inline.iter().cloned());
+        let (mut absolute, rest) = match path[0].as_str() {
+            "crate" => (Vec::new(), &path[1..]),
+            "self" => (here, &path[1..]),
+            "super" => {
+                let supers = path.iter().take_while(|s| *s == "super").count();
+                here.truncate(here.len().saturating_sub(supers));
+                (here, &path[supers..])
             }
-        } else if c == '/' && at(i + 1) == '*' {
-            let mut depth = 0;
-            while i < chars.len() {
-                if chars[i] == '/' && at(i + 1) == '*' {
-                    depth += 1;
-                    i += 2;
-                } else if chars[i] == '*' && at(i + 1) == '/' {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    if chars[i] == '\n' {
-                        line += 1;
-                    }
-                    i += 1;
-                }
-            }
-        } else if let Some(after) = raw_string_end(&chars, i) {
-            line += chars[i..after].iter().filter(|&&c| c == '\n').count();
-            i = after;
-        } else if c == '"' || (c == 'b' && at(i + 1) == '"') {
-            i += if c == 'b' { 2 } else { 1 };
-            while i < chars.len() && chars[i] != '"' {
-                if chars[i] == '\\' {
-                    i += 1;
-                }
-                if at(i) == '\n' {
-                    line += 1;
-                }
-                i += 1;
-            }
-            i += 1;
-        } else if c == '\'' || (c == 'b' && at(i + 1) == '\'') {
-            let start = if c == 'b' { i + 1 } else { i };
-            if at(start + 1) == '\\' {
-                i = start + 3;
-                while i < chars.len() && chars[i] != '\'' {
-                    i += 1;
-                }
-                i += 1;
-            } else if at(start + 2) == '\'' {
-                i = start + 3;
-            } else {
-                // A lifetime or a label: its name is read as an identifier, which is harmless.
-                i = start + 1;
-            }
-        } else if c.is_alphanumeric() || c == '_' {
-            if c == 'r' && at(i + 1) == '#' {
-                i += 2;
-            }
-            let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                i += 1;
-            }
-            tokens.push((Token::Ident(chars[start..i].iter().collect()), line));
-        } else if c == ':' && at(i + 1) == ':' {
-            tokens.push((Token::PathSep, line));
-            i += 2;
-        } else {
-            tokens.push((Token::Punct(c), line));
-            i += 1;
-        }
+            // Inside an inline module, a bare name is one of that module's own items.
+            name if self.inline.is_empty() && self.children.contains(name) => (here, &path[..]),
+            _ => return,
+        };
+        absolute.extend(rest.iter().cloned());
+        self.found.push((absolute, span.start().line, path));
     }
-    tokens
+
+    /// Every path of a `use` tree: one per name, rename (its original name) and glob (`*`).
+    fn use_tree(&mut self, mut prefix: Vec<String>, tree: &syn::UseTree) {
+        let (leaf, span) = match tree {
+            syn::UseTree::Path(step) => {
+                prefix.push(step.ident.to_string());
+                return self.use_tree(prefix, &step.tree);
+            }
+            syn::UseTree::Group(group) => {
+                for item in &group.items {
+                    self.use_tree(prefix.clone(), item);
+                }
+                return;
+            }
+            syn::UseTree::Name(name) => (name.ident.to_string(), name.ident.span()),
+            syn::UseTree::Rename(rename) => (rename.ident.to_string(), rename.ident.span()),
+            syn::UseTree::Glob(glob) => ("*".to_string(), glob.star_token.span),
+        };
+        prefix.push(leaf);
+        self.reference(prefix, span);
+    }
 }
 
-/// The index just past a raw string (`r"..."`, `r#"..."#`, `br#"..."#`) starting at `i`, if one does.
-fn raw_string_end(chars: &[char], i: usize) -> Option<usize> {
-    let mut j = i;
-    if chars.get(j) == Some(&'b') {
-        j += 1;
-    }
-    if chars.get(j) != Some(&'r') {
-        return None;
-    }
-    j += 1;
-    let mut hashes = 0;
-    while chars.get(j) == Some(&'#') {
-        hashes += 1;
-        j += 1;
-    }
-    if chars.get(j) != Some(&'"') {
-        return None;
-    }
-    j += 1;
-    while j < chars.len() {
-        if chars[j] == '"' && (1..=hashes).all(|k| chars.get(j + k) == Some(&'#')) {
-            return Some(j + 1 + hashes);
+impl<'ast> Visit<'ast> for Reader<'_> {
+    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+        // `use ::name` names another crate.
+        if item.leading_colon.is_none() {
+            self.use_tree(Vec::new(), &item.tree);
         }
-        j += 1;
     }
-    Some(chars.len())
-}
 
-/// The paths of a `use` tree starting at `tokens[*i]`, up to its `;` (or the `}`/`,` that ends a
-/// nested tree); `prefix` is what the enclosing braces contributed.
-fn use_tree(
-    tokens: &[(Token, usize)],
-    i: &mut usize,
-    prefix: &[String],
-    out: &mut Vec<Vec<String>>,
-) {
-    let mut path = prefix.to_vec();
-    while *i < tokens.len() {
-        match &tokens[*i].0 {
-            Token::Ident(name) if name == "as" => {
-                // The alias that follows names nothing new.
-                *i += 2;
-            }
-            Token::Ident(name) => {
-                path.push(name.clone());
-                *i += 1;
-            }
-            Token::PathSep => *i += 1,
-            Token::Punct('{') => {
-                *i += 1;
-                // Nested trees up to the closing brace (a trailing comma allowed).
-                loop {
-                    match tokens.get(*i).map(|t| &t.0) {
-                        Some(Token::Punct('}')) => {
-                            *i += 1;
-                            return;
-                        }
-                        Some(Token::Punct(',')) => *i += 1,
-                        Some(_) => use_tree(tokens, i, &path, out),
-                        None => return,
-                    }
-                }
-            }
-            Token::Punct('*') => {
-                path.push("*".into());
-                *i += 1;
-            }
-            Token::Punct(_) => break,
-        }
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        self.inline.push(item.ident.to_string());
+        visit::visit_item_mod(self, item);
+        self.inline.pop();
     }
-    if path.len() > prefix.len() {
-        out.push(path);
+
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        // One segment names no module (`self` the receiver, a local variable), and a leading
+        // `::` names another crate.
+        if path.segments.len() > 1 && path.leading_colon.is_none() {
+            let written = path.segments.iter().map(|s| s.ident.to_string()).collect();
+            self.reference(written, path.segments[0].ident.span());
+        }
+        visit::visit_path(self, path);
     }
 }
 
@@ -238,146 +155,44 @@ impl Layout {
 
     fn read(&mut self, file: &str, source: &str) {
         let own = module_path(file);
-        let own_children = self.children(&own);
-        let tokens = tokenize(source);
-        // Inline modules (`mod tests { ... }`): name and the brace depth inside them.
-        let mut inline: Vec<(String, usize)> = Vec::new();
-        let mut depth = 0usize;
-        let mut i = 0;
-        while i < tokens.len() {
-            let (token, line) = (&tokens[i].0, tokens[i].1);
-            // The module the token is in, and the child modules a path may start with there.
-            let current = || {
-                let mut m = own.clone();
-                m.extend(inline.iter().map(|(name, _)| name.clone()));
-                m
-            };
-            let local = || {
-                if inline.is_empty() {
-                    own_children.clone()
-                } else {
-                    BTreeSet::new()
-                }
-            };
-            let after_sep = i > 0 && tokens[i - 1].0 == Token::PathSep;
-            match token {
-                Token::Punct('{') => {
-                    depth += 1;
-                    i += 1;
-                }
-                Token::Punct('}') => {
-                    if inline.last().is_some_and(|(_, d)| *d == depth) {
-                        inline.pop();
-                    }
-                    depth = depth.saturating_sub(1);
-                    i += 1;
-                }
-                Token::Ident(kw) if kw == "mod" => {
-                    if let (Some(Token::Ident(name)), Some(Token::Punct('{'))) = (
-                        tokens.get(i + 1).map(|t| &t.0),
-                        tokens.get(i + 2).map(|t| &t.0),
-                    ) {
-                        inline.push((name.clone(), depth + 1));
-                    }
-                    i += 1;
-                }
-                Token::Ident(kw) if kw == "use" && !after_sep => {
-                    i += 1;
-                    let mut paths = Vec::new();
-                    use_tree(&tokens, &mut i, &[], &mut paths);
-                    let (here, local) = (current(), local());
-                    for path in paths {
-                        self.reference(file, line, &own, &here, &local, &path);
-                    }
-                }
-                Token::Ident(first)
-                    if !after_sep && tokens.get(i + 1).map(|t| &t.0) == Some(&Token::PathSep) =>
-                {
-                    let mut path = vec![first.clone()];
-                    let mut j = i + 1;
-                    while let (Some(Token::PathSep), Some(Token::Ident(next))) =
-                        (tokens.get(j).map(|t| &t.0), tokens.get(j + 1).map(|t| &t.0))
-                    {
-                        path.push(next.clone());
-                        j += 2;
-                    }
-                    let (here, local) = (current(), local());
-                    self.reference(file, line, &own, &here, &local, &path);
-                    i = j;
-                }
-                _ => i += 1,
-            }
-        }
-    }
-
-    /// Records the edge of one path written in `file` (module `own`, inside inline module `here`),
-    /// where `local` are the child modules a bare first segment may name.
-    fn reference(
-        &mut self,
-        file: &str,
-        line: usize,
-        own: &[String],
-        here: &[String],
-        local: &BTreeSet<String>,
-        path: &[String],
-    ) {
-        let mut absolute: Vec<String> = match path[0].as_str() {
-            "crate" => Vec::new(),
-            "self" => here.to_vec(),
-            "super" => {
-                let mut m = here.to_vec();
-                m.pop();
-                m
-            }
-            name if local.contains(name) => {
-                let mut m = here.to_vec();
-                m.push(name.to_string());
-                m
-            }
-            _ => return,
+        let children = self.children(&own);
+        let syntax = syn::parse_file(source).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let mut reader = Reader {
+            own: &own,
+            children: &children,
+            inline: Vec::new(),
+            found: Vec::new(),
         };
-        let mut rest = &path[1..];
-        if path[0] == "super" {
-            while rest.first().is_some_and(|s| s == "super") {
-                absolute.pop();
-                rest = &rest[1..];
+        reader.visit_file(&syntax);
+        for (absolute, line, written) in reader.found {
+            // The deepest module of the crate the path goes through.
+            let target = (0..=absolute.len())
+                .rev()
+                .map(|n| absolute[..n].to_vec())
+                .find(|m| self.modules.contains_key(m))
+                .unwrap_or_default();
+            let shared = own.iter().zip(&target).take_while(|(a, b)| a == b).count();
+            let node = |m: &[String]| match m.get(shared) {
+                None => Node::Front,
+                Some(name) => Node::Child(name.clone()),
+            };
+            let (from, to) = (node(&own), node(&target));
+            if from == to {
+                continue;
             }
+            self.folders
+                .entry(own[..shared].to_vec())
+                .or_default()
+                .edges
+                .entry(from)
+                .or_default()
+                .entry(to)
+                .or_insert(Evidence {
+                    file: file.to_string(),
+                    line,
+                    path: written.join("::"),
+                });
         }
-        absolute.extend(rest.iter().cloned());
-        // The deepest module of the crate the path goes through.
-        let target = (0..=absolute.len())
-            .rev()
-            .map(|n| absolute[..n].to_vec())
-            .find(|m| self.modules.contains_key(m))
-            .unwrap_or_default();
-        if target.as_slice() == own {
-            return;
-        }
-        let shared = own.iter().zip(&target).take_while(|(a, b)| a == b).count();
-        let folder = own[..shared].to_vec();
-        let node = |m: &[String]| {
-            if m.len() == shared {
-                Node::Front
-            } else {
-                Node::Child(m[shared].clone())
-            }
-        };
-        let (from, to) = (node(own), node(&target));
-        if from == to {
-            return;
-        }
-        self.folders
-            .entry(folder)
-            .or_default()
-            .edges
-            .entry(from)
-            .or_default()
-            .entry(to)
-            .or_insert(Evidence {
-                file: file.to_string(),
-                line,
-                path: path.join("::"),
-            });
     }
 
     /// A label for `node` of `folder`: `mod.rs`, `lib.rs`, `name.rs` or `name/`.

@@ -126,3 +126,87 @@ fn spares_opened_over_tls_are_used_not_spoiled() {
         "{connections} connections for {THREADS} callers"
     );
 }
+
+#[test]
+fn warming_up_in_the_background_returns_at_once_and_calls_meanwhile_wait_for_its_token() {
+    let server = CountingServer::start(None);
+    server.delay_token_replies(Duration::from_millis(400));
+    let client = Arc::new(client(&server.url(), "spare-connections-secret-4"));
+
+    client.warm_in_background();
+    assert_eq!(
+        server.connections_at_first_token(),
+        0,
+        "warm_in_background returned before the token reply"
+    );
+    // Callers arriving while the token is fetched wait for it; the warm-up's connection comes free
+    // for one of them, the others open theirs meanwhile.
+    burst(&client);
+    assert_eq!(server.token_requests(), 1);
+    assert_eq!(server.connections(), THREADS);
+
+    // With a token at hand, it starts nothing.
+    client.warm_in_background();
+    call(&client, "after");
+    assert_eq!(server.token_requests(), 1);
+    assert_eq!(server.connections(), THREADS);
+}
+
+#[test]
+fn a_single_call_after_a_background_warm_up_uses_its_connection() {
+    let server = CountingServer::start(None);
+    server.delay_token_replies(Duration::from_millis(200));
+    let client = client(&server.url(), "spare-connections-secret-5");
+    client.warm_in_background();
+    call(&client, "first");
+    assert_eq!(server.token_requests(), 1);
+    assert_eq!(server.connections(), 1, "no connection opened for nothing");
+}
+
+/// Polls until the server has accepted `n` connections, for at most 5 s; returns what it has.
+fn wait_for_connections(server: &CountingServer, n: usize) -> usize {
+    let until = std::time::Instant::now() + Duration::from_secs(5);
+    while server.connections() < n && std::time::Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    server.connections()
+}
+
+#[test]
+fn with_the_token_at_hand_a_background_warm_up_opens_the_next_calls_connection() {
+    let server = CountingServer::start(None);
+    let dir = TempDir::new("spare-ahead");
+    let config = |idle_s: u64| {
+        let mut config = ClientConfig::new("4321", "spare-connections-secret-6");
+        config.api_base = server.url();
+        config.timeout = Duration::from_secs(10);
+        config.idle_timeout = Duration::from_secs(idle_s);
+        config.token_cache_dir = Some(dir.path().to_path_buf());
+        config
+    };
+    // Another process, as far as this client is concerned: it leaves the token in the cache.
+    call(&Client::new(config(61)).expect("valid config"), "elsewhere");
+    assert_eq!((server.token_requests(), server.connections()), (1, 1));
+
+    // A worker's first page: the token is in the cache, no connection is open yet.
+    let page = Client::new(config(62)).expect("valid config");
+    page.warm_in_background();
+    assert_eq!(
+        wait_for_connections(&server, 2),
+        2,
+        "a connection opened ahead of the call"
+    );
+    call(&page, "page");
+    assert_eq!(
+        server.connections(),
+        2,
+        "the call used the connection opened ahead"
+    );
+    assert_eq!(server.token_requests(), 1);
+
+    // The next page finds the kept connection: nothing is opened.
+    page.warm_in_background();
+    std::thread::sleep(Duration::from_millis(200));
+    call(&page, "next-page");
+    assert_eq!(server.connections(), 2);
+}

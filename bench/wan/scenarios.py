@@ -81,10 +81,10 @@ ROWS = [
 
     # Against a token shared by the pool (APCu), the library rows use its shared token cache when
     # the build has one.
-    Row("page-work-lib-warm", "page-work", "library, warm() before the page's other work", "library", "page",
+    Row("page-work-lib-warm", "page-work", "library, warmInBackground() before the page's other work", "library", "page",
         {"path": "/fresh/lib.php", "query": {"warm": "1"}, "work": True, "cache_if_built": True},
         needs=("php", "warm")),
-    Row("page-work-lib", "page-work", "library, no warm()", "library", "page",
+    Row("page-work-lib", "page-work", "library, no warm-up", "library", "page",
         {"path": "/fresh/lib.php", "work": True, "cache_if_built": True}),
     Row("page-work-curl-apcu", "page-work", "php-curl, token in APCu", "alternative", "page",
         {"path": "/fresh/curl.php", "query": {"token": "apcu"}, "work": True}),

@@ -28,6 +28,7 @@ jp_code jp_client_builder_set_max_response_bytes(jp_client_builder *builder, uin
 jp_code jp_client_builder_build(const jp_client_builder *builder, jp_client **out);
 void jp_client_builder_free(jp_client_builder *builder);
 jp_code jp_client_warm(const jp_client *client);
+jp_code jp_client_warm_in_background(const jp_client *client);
 void jp_client_free(jp_client *client);
 const char *jp_last_error_message(void);
 jp_code jp_set_log_callback(jp_log_fn callback, void *user_data);

@@ -422,6 +422,30 @@ pub unsafe extern "C" fn jp_client_warm(client: *const jp_client) -> jp_code {
     })
 }
 
+/// Gets the client ready on a thread of the library's own, returning at once: for a caller with
+/// other work to do before its first call (a page that reads its database), which the round trips
+/// then overlap. Asks for the token as `jp_client_warm` does if there is none at hand, and when no
+/// connection is likely kept from a recent reply, opens one (TCP, TLS; not through a proxy) for
+/// the next operation, sending nothing on it. An operation made meanwhile waits for the token and
+/// the connection rather than asking or opening again. A failure is not reported here (only to the
+/// log): the next operation meets it and reports it.
+///
+/// Returns `JP_OK`, or `JP_INVALID_ARGUMENT` when `client` is NULL. Thread safety: any thread,
+/// concurrently with operations on the same client; the client may be freed while the warm-up runs.
+///
+/// # Safety
+/// `client` is NULL or a live client.
+#[no_mangle]
+pub unsafe extern "C" fn jp_client_warm_in_background(client: *const jp_client) -> jp_code {
+    ffi_boundary!(panic_reported(), {
+        report(|| {
+            // SAFETY: client per the contract.
+            unsafe { client_ref(client) }?.client.warm_in_background();
+            Ok(())
+        })
+    })
+}
+
 /// Releases a client and wipes its copy of the secret from memory. The token and the connections it
 /// used stay with the process for later clients with the same settings (see `jp_client_new`). NULL is
 /// a no-op.
@@ -442,7 +466,8 @@ pub unsafe extern "C" fn jp_client_free(client: *mut jp_client) {
 }
 
 /// Why the last failed call of this thread among those that give no `jp_response` failed
-/// (`jp_client_new`, `jp_client_builder_*`, `jp_client_warm`, `jp_batch_new`, `jp_batch_set_*`,
+/// (`jp_client_new`, `jp_client_builder_*`, `jp_client_warm`, `jp_client_warm_in_background`,
+/// `jp_batch_new`, `jp_batch_set_*`,
 /// `jp_batch_add_*`, `jp_batch_start`, `jp_batch_next`, `jp_batch_run`, `jp_reconcile`,
 /// `jp_site_identifier`, `jp_oauth_authorize_url`, `jp_set_log_callback`); NULL if the last such
 /// call succeeded or none was made. The text is the message alone, as `jp_response_error_message`

@@ -131,6 +131,8 @@ static void test_builder(const char *ca_pem, const char *not_pem) {
     CHECK(contains(jp_last_error_message(), "builder: must not be NULL"), "%s", str_or(jp_last_error_message()));
     CHECK(jp_client_warm(NULL) == JP_INVALID_ARGUMENT, "warm NULL client");
     CHECK(contains(jp_last_error_message(), "client: must not be NULL"), "%s", str_or(jp_last_error_message()));
+    CHECK(jp_client_warm_in_background(NULL) == JP_INVALID_ARGUMENT, "background warm NULL client");
+    CHECK(contains(jp_last_error_message(), "client: must not be NULL"), "%s", str_or(jp_last_error_message()));
     jp_client_builder_free(NULL);
 
     CHECK(jp_client_builder_new(PARTNER_ID, PARTNER_SECRET, &builder) == JP_OK && builder != NULL, "valid");
@@ -286,6 +288,35 @@ static void test_warm(void) {
     CHECK(jp_client_warm(wrong) == JP_TOKEN_ERROR, "warm with a wrong secret");
     CHECK(contains(jp_last_error_message(), "invalid_client"), "%s", str_or(jp_last_error_message()));
     CHECK(!contains(jp_last_error_message(), "wrong-secret-for-warm"), "secret in message");
+    jp_client_free(wrong);
+}
+
+/* warm_in_background(): returns at once; a call made meanwhile waits for that token. */
+static void test_warm_in_background(void) {
+    jp_client_builder *builder = sandbox_builder();
+    /* Settings no other test uses, so that no token is shared with them yet. */
+    CHECK(jp_client_builder_set_idle_timeout_ms(builder, 62000) == JP_OK, "idle");
+    jp_client *client = build_client(builder);
+    jp_client_builder_free(builder);
+    reset_stats();
+    CHECK(jp_client_warm_in_background(client) == JP_OK, "background warm: %s",
+          str_or(jp_last_error_message()));
+    CHECK(jp_last_error_message() == NULL, "no error after a background warm");
+    jp_response *r = NULL;
+    CHECK(jp_status(client, "https://c-warm-bg.example.com", &r) != JP_INTERNAL, "status after warm");
+    jp_response_free(r);
+    CHECK(stat_count("token") == 1, "token requests after a call %ld", stat_count("token"));
+    CHECK(jp_client_warm_in_background(client) == JP_OK, "background warm with a token at hand");
+    jp_client_free(client);
+
+    /* A failure shows in the next operation, not in the warm-up. */
+    jp_client *wrong = sandbox_client_for(PARTNER_ID, "wrong-secret-for-background-warm");
+    CHECK(jp_client_warm_in_background(wrong) == JP_OK, "background warm with a wrong secret");
+    r = NULL;
+    CHECK(jp_status(wrong, "https://c-warm-bg.example.com", &r) == JP_TOKEN_ERROR,
+          "status after a failed background warm");
+    CHECK(!contains(jp_response_error_message(r), "wrong-secret-for-background-warm"), "secret in message");
+    jp_response_free(r);
     jp_client_free(wrong);
 }
 
@@ -1254,6 +1285,7 @@ int main(int argc, char **argv) {
     test_round_trip();
     test_token_error();
     test_warm();
+    test_warm_in_background();
     test_connection_errors();
     test_built_clients(argv[2]);
     test_faults();

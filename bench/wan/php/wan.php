@@ -44,7 +44,7 @@ function features(string $base, string $ca, string $cacheDir): array
 {
     return [
         'token_cache_dir' => option_unsupported($base, $ca, 'token_cache_dir', $cacheDir) ?? true,
-        'warm' => method_exists(\JetpackPartner\Client::class, 'warm') ? true : 'JetpackPartner\Client has no warm()',
+        'warm' => method_exists(\JetpackPartner\Client::class, 'warmInBackground') ? true : 'JetpackPartner\Client has no warmInBackground()',
     ];
 }
 

@@ -151,6 +151,19 @@ final class Client
         $this->live()->warm();
     }
 
+    /**
+     * Gets ready on a thread of the library's own, returning at once: call it before a page's
+     * other work (reading its database...), which the round trips then overlap. Asks for the
+     * token if there is none at hand, and opens a connection for the next call when none is
+     * likely kept (a worker's first page, a page after an idle gap). A call made meanwhile waits
+     * for them instead of asking or opening again. Never throws: a failure shows in the next
+     * call. In the command-line fallback it does nothing.
+     */
+    public function warmInBackground(): void
+    {
+        $this->live()->warmInBackground();
+    }
+
     /** "ffi" (in-process) or "cli" (running the command-line tool). */
     public function backend(): string
     {

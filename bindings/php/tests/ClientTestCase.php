@@ -195,6 +195,25 @@ abstract class ClientTestCase extends TestCase
         $this->assertTrue($client->partnerKeysVerify()['success']);
     }
 
+    public function testWarmInBackgroundThenCall(): void
+    {
+        $client = $this->client(['idle_timeout' => 43]);
+        $client->warmInBackground();
+        $this->assertTrue($client->partnerKeysVerify()['success']);
+        $client->warmInBackground();
+        $this->assertTrue($client->partnerKeysVerify()['success']);
+    }
+
+    public function testAFailedBackgroundWarmUpShowsInTheNextCall(): void
+    {
+        $secret = 'wrong-secret-' . bin2hex(random_bytes(8));
+        $client = $this->client([], null, $secret);
+        $client->warmInBackground();
+        $e = $this->thrown(ApiException::class, fn () => $client->status(Sandbox::uniqueSite()));
+        $this->assertSame('token_error', $e->getErrorCode());
+        $this->assertStringNotContainsString($secret, $e->getMessage());
+    }
+
     public function testWrongSecretIsATokenErrorWithoutTheSecret(): void
     {
         $secret = 'wrong-secret-' . bin2hex(random_bytes(8));

@@ -518,6 +518,21 @@ class Client:
         if code != Code.OK:
             raise _last_error(code, "warming the client")
 
+    def warm_in_background(self) -> None:
+        """Get ready on a thread of the library's own, returning at once: call it before other
+        work (a database query...), which the round trips then overlap. Asks for the token if
+        there is none at hand, and opens a connection for the next call when none is likely kept.
+        A call made meanwhile waits for them instead of asking or opening again. Never raises for
+        the token or the connection: a failure shows in the next call.
+        """
+        handle = self._acquire()
+        try:
+            code = lib.jp_client_warm_in_background(handle)
+        finally:
+            self._release()
+        if code != Code.OK:
+            raise _last_error(code, "warming the client in the background")
+
     # -- operations -----------------------------------------------------------------------
 
     def provision(

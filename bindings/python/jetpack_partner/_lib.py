@@ -89,6 +89,7 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Any]]] = {
     "jp_client_builder_build": (jp_code, [BuilderPtr, ctypes.POINTER(ClientPtr)]),
     "jp_client_builder_free": (None, [BuilderPtr]),
     "jp_client_warm": (jp_code, [ClientPtr]),
+    "jp_client_warm_in_background": (jp_code, [ClientPtr]),
     "jp_last_error_message": (_c_str, []),
     "jp_provision": (
         jp_code,

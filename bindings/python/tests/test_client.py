@@ -346,6 +346,24 @@ def test_warm_asks_for_the_token_once(sandbox: Sandbox) -> None:
         assert sandbox.stats()["requests"].get("token", 0) == before + 1
 
 
+def test_warm_in_background_then_a_call_asks_for_the_token_once(sandbox: Sandbox) -> None:
+    with Client(PARTNER_ID, PARTNER_SECRET, api_base=sandbox.url, idle_timeout=44.5) as client:
+        before = sandbox.stats()["requests"].get("token", 0)
+        client.warm_in_background()
+        assert client.partner_keys_verify()["success"] is True
+        client.warm_in_background()
+        assert client.partner_keys_verify()["success"] is True
+        assert sandbox.stats()["requests"].get("token", 0) == before + 1
+
+
+def test_a_failed_background_warm_up_shows_in_the_next_call(sandbox: Sandbox) -> None:
+    with Client(PARTNER_ID, "wrong-secret-for-bg-warm", api_base=sandbox.url) as client:
+        client.warm_in_background()
+        with pytest.raises(jetpack_partner.TokenError) as raised:
+            client.status("https://py-bg-warm.example.com")
+    assert "wrong-secret-for-bg-warm" not in str(raised.value)
+
+
 def test_warm_with_a_wrong_secret_raises_token_error(sandbox: Sandbox) -> None:
     with Client(PARTNER_ID, "wrong-secret-for-warm", api_base=sandbox.url) as client:
         with pytest.raises(jetpack_partner.TokenError) as raised:

@@ -77,12 +77,58 @@ impl Client {
     /// Gets ready for calls: asks for the partner token now if the client (or another with the same
     /// settings in this process, or the token cache directory) has none. The token request leaves
     /// its connection kept open for the calls that follow. With a token already at hand it sends
-    /// nothing: ureq opens connections only to send a request, and no other request is made on the
-    /// API's account. Returns what the token request returned.
+    /// nothing: no request is made only to open a connection, nor any other on the API's account.
+    /// Returns what the token request returned.
     pub fn warm(&self) -> Result<(), Error> {
         let deadline = Instant::now() + self.settings.http.timeout;
         let shared = self.shared.get(&self.settings);
         self.token(&shared, None, deadline).map(|_| ())
+    }
+
+    /// Gets ready for a call on a thread of its own, returning at once: for a caller with other
+    /// work to do before its first call (a page that reads its database), which the round trips
+    /// then overlap. Asks for the token as [`Client::warm`] does if there is none at hand, and
+    /// when no connection is likely kept from a recent call (nor was opened for the token),
+    /// opens one (TCP, TLS; not through a proxy) for the next call to use, sending nothing on
+    /// it. A call made meanwhile waits for the token and the connection rather than asking or
+    /// opening again. A failure is only logged: the next call meets it and reports it. With a
+    /// token in memory and a recent reply, no thread is started.
+    pub fn warm_in_background(&self) {
+        let shared = self.shared.get(&self.settings);
+        if shared.token.current().is_some() && shared.http.likely_has_kept_connection() {
+            return;
+        }
+        let client = Client {
+            config: self.config.clone(),
+            settings: self.settings.clone(),
+            shared: Slot::default(),
+        };
+        let started = std::thread::Builder::new()
+            .name("jetpack-partner-warm".into())
+            .spawn(move || {
+                let deadline = Instant::now() + client.settings.http.timeout;
+                let shared = client.shared.get(&client.settings);
+                // No call follows here: the token request's connection comes free for a caller
+                // that waits meanwhile, and finding a fetch under way, this thread opens nothing.
+                shared.http.expect_free_connection();
+                let warmed = client.token_then(&shared, None, deadline, || {});
+                shared.http.forget_free_connection();
+                if warmed.is_ok() {
+                    shared
+                        .http
+                        .open_connection_ahead(client.settings.http.connect_timeout);
+                }
+                if let Err(e) = warmed {
+                    client.log(Level::Info, || {
+                        format!("warming up in the background failed: {}", e.message())
+                    });
+                }
+            });
+        if let Err(e) = started {
+            self.log(Level::Info, || {
+                format!("warming up in the background could not start a thread: {e}")
+            });
+        }
     }
 
     /// The partner secret (the OAuth application's client secret).
@@ -249,6 +295,19 @@ impl Client {
         refused: Option<&Arc<Secret>>,
         deadline: Instant,
     ) -> Result<Arc<Secret>, Error> {
+        // The connection this thread's call will need opens while the token is fetched.
+        self.token_then(shared, refused, deadline, || shared.http.open_spare())
+    }
+
+    /// [`Client::token`], calling `before_first_wait` if this thread is about to wait for another
+    /// one's fetch of the first token.
+    fn token_then(
+        &self,
+        shared: &Shared,
+        refused: Option<&Arc<Secret>>,
+        deadline: Instant,
+        before_first_wait: impl FnOnce(),
+    ) -> Result<Arc<Secret>, Error> {
         shared
             .token
             .get_or_fetch(
@@ -258,8 +317,7 @@ impl Client {
                         .map(Ok)
                         .unwrap_or_else(|| self.fetch_token(shared, deadline))
                 },
-                // The connection this thread's call will need opens while the token is fetched.
-                || shared.http.open_spare(),
+                before_first_wait,
             )
             .map_err(|e| self.scrub(e, &[]))
     }

@@ -12,7 +12,8 @@
 
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use ureq::config::AutoHeaderValue;
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
@@ -53,6 +54,8 @@ pub(crate) struct HttpClient {
     /// ([`NO_KEEP_ALIVE`] if none yet).
     server_keep_alive_ms: AtomicU64,
     spares: SpareHandle,
+    /// When the last reply was read whole (its connection then went back to the pool).
+    last_reply: Mutex<Option<Instant>>,
 }
 
 impl HttpClient {
@@ -99,12 +102,53 @@ impl HttpClient {
             target,
             idle_timeout: settings.idle_timeout,
             server_keep_alive_ms: AtomicU64::new(NO_KEEP_ALIVE),
+            last_reply: Mutex::new(None),
         }
+    }
+
+    /// Whether a reply was read recently enough for its connection to be kept still (ureq's pool
+    /// does not tell; the server may have closed it anyway).
+    pub(crate) fn likely_has_kept_connection(&self) -> bool {
+        self.last_reply
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|at| at.elapsed() < self.max_idle_age())
+    }
+
+    /// Opens a connection now, on this thread, for the next call to use, unless a reply came
+    /// recently enough for its connection to be kept still. Not through a proxy (it would need
+    /// ureq's own connector runner for the tunnel); a failure is left for that call to meet.
+    pub(crate) fn open_connection_ahead(&self, connect_timeout: Duration) {
+        if self.likely_has_kept_connection() {
+            return;
+        }
+        let Some(target) = &self.target else {
+            return;
+        };
+        let Ok(uri) = self.origin.parse() else {
+            return;
+        };
+        let Ok(addrs) = resolve::addresses(target, connect_timeout) else {
+            return;
+        };
+        let config = self.agent.config().clone();
+        self.spares.open_ahead(uri, config, &addrs, connect_timeout);
     }
 
     /// Opens a connection for a call about to be made, on another thread (see `spare`).
     pub(crate) fn open_spare(&self) {
         self.spares.open_spare();
+    }
+
+    /// A connection no call will use is about to come free: the next thread that would open a
+    /// spare connection does not (see `spare`).
+    pub(crate) fn expect_free_connection(&self) {
+        self.spares.expect_free_connection();
+    }
+
+    /// Ends [`HttpClient::expect_free_connection`] if nothing used it.
+    pub(crate) fn forget_free_connection(&self) {
+        self.spares.forget_free_connection();
     }
 
     /// How long a kept connection may have been unused and still be used: the `idle_timeout`, or
@@ -130,6 +174,9 @@ impl HttpClient {
     ) -> Result<HttpReply, Failure> {
         let outcome = self.exchange_looked_up(settings, request, remaining);
         resolve::forget();
+        if outcome.is_ok() {
+            *self.last_reply.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        }
         outcome
     }
 

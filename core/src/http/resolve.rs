@@ -96,12 +96,17 @@ impl Target {
 /// Returns how long the lookup took.
 pub(crate) fn look_up(target: &Target, limit: Duration) -> Result<Duration, Failure> {
     let started = Instant::now();
-    let found = match target.literal {
-        Some(ip) => vec![SocketAddr::new(ip, target.port)],
-        None => kept_or_looked_up(target, limit)?,
-    };
+    let found = addresses(target, limit)?;
     LOOKED_UP.with(|slot| *slot.borrow_mut() = Some(found));
     Ok(started.elapsed())
+}
+
+/// The addresses of `target`, looked up within `limit` unless kept from a recent lookup.
+pub(crate) fn addresses(target: &Target, limit: Duration) -> Result<Vec<SocketAddr>, Failure> {
+    match target.literal {
+        Some(ip) => Ok(vec![SocketAddr::new(ip, target.port)]),
+        None => kept_or_looked_up(target, limit),
+    }
 }
 
 /// Forgets addresses a call did not use (it failed before ureq looked them up).

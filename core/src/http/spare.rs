@@ -11,12 +11,13 @@
 //! be waiting on it.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use ureq::config::Config;
 use ureq::http::Uri;
-use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::time::{Duration as UreqDuration, Instant as UreqInstant};
 use ureq::unversioned::transport::{
     ConnectionDetails, Connector, DefaultConnector, NextTimeout, ShutdownHandle, Transport,
@@ -41,6 +42,9 @@ type RegisterShutdown = dyn Fn(Weak<dyn ShutdownHandle>) -> Result<(), ureq::Err
 pub(crate) struct SpareConnections {
     inner: Arc<DefaultConnector>,
     state: Arc<State>,
+    /// Runs ureq's default chain: the connector runner of connections opened ahead, which have no
+    /// agent's runner to copy (it is used only to reach a proxy).
+    own_runner: Arc<RunConnector>,
     /// How long a spare may wait unused before it is given up.
     max_age: Duration,
 }
@@ -50,6 +54,7 @@ pub(crate) struct SpareConnections {
 pub(crate) struct SpareHandle {
     inner: Arc<DefaultConnector>,
     state: Arc<State>,
+    own_runner: Arc<RunConnector>,
 }
 
 #[derive(Default)]
@@ -69,6 +74,9 @@ struct Slots {
     /// When a spare was last asked for: asks older than a spare may live are forgotten (the call
     /// that asked failed before connecting, or connected elsewhere).
     wanted_at: Option<Instant>,
+    /// Asks to let pass without a spare: a connection that no call will use is about to come
+    /// free (the token request of a warm-up made on a thread of its own).
+    free_coming: usize,
     template: Option<Template>,
 }
 
@@ -110,8 +118,16 @@ impl Template {
 
 impl SpareConnections {
     pub(crate) fn new(max_idle: Duration) -> SpareConnections {
+        let inner = Arc::new(DefaultConnector::default());
+        let chain = inner.clone();
+        let own_runner: Arc<RunConnector> = Arc::new(move |details: &ConnectionDetails| {
+            chain
+                .connect(details, None)?
+                .ok_or(ureq::Error::ConnectionFailed)
+        });
         SpareConnections {
-            inner: Arc::new(DefaultConnector::default()),
+            inner,
+            own_runner,
             state: Arc::default(),
             max_age: max_idle.min(SPARE_MAX_AGE),
         }
@@ -121,6 +137,7 @@ impl SpareConnections {
         SpareHandle {
             inner: self.inner.clone(),
             state: self.state.clone(),
+            own_runner: self.own_runner.clone(),
         }
     }
 
@@ -215,6 +232,10 @@ impl SpareHandle {
     pub(crate) fn open_spare(&self) {
         let template = {
             let mut slots = self.state.lock();
+            if slots.free_coming > 0 {
+                slots.free_coming -= 1;
+                return;
+            }
             if slots.ready.len() + slots.opening >= MAX_SPARES {
                 return;
             }
@@ -235,23 +256,82 @@ impl SpareHandle {
                 }
             }
         };
-        let (inner, state) = (self.inner.clone(), self.state.clone());
+        let handle = self.clone();
         let spawned = std::thread::Builder::new()
             .name("jetpack-partner-spare".into())
-            .spawn(move || {
-                let opened = open_like(&inner, &template);
-                let mut slots = state.lock();
-                slots.opening -= 1;
-                if let Some(transport) = opened {
-                    slots.ready.push((Instant::now(), transport));
-                }
-                drop(slots);
-                state.changed.notify_all();
-            });
+            .spawn(move || handle.finish_opening(&template));
         if spawned.is_err() {
             self.state.lock().opening -= 1;
             self.state.changed.notify_all();
         }
+    }
+
+    /// Opens a connection to `uri` (at `addrs`) on this thread, for the agent's next connection to
+    /// take: for a caller who has the token and expects to call soon (see
+    /// `Client::warm_in_background`). A call that needs a connection meanwhile waits for this one.
+    pub(crate) fn open_ahead(
+        &self,
+        uri: Uri,
+        config: Config,
+        addrs: &[SocketAddr],
+        connect_timeout: Duration,
+    ) {
+        let mut resolved = DefaultResolver::default().empty();
+        for addr in addrs {
+            if resolved.try_push(*addr).is_err() {
+                break;
+            }
+        }
+        let register_shutdown: Arc<RegisterShutdown> = Arc::new(|_| Ok(()));
+        let template = Template {
+            uri,
+            config,
+            addrs: resolved,
+            request_level: false,
+            timeout: NextTimeout {
+                after: UreqDuration::Exact(connect_timeout),
+                reason: ureq::Timeout::Connect,
+                per_read: None,
+                per_write: None,
+            },
+            current_time: Arc::new(UreqInstant::now),
+            run_connector: Arc::downgrade(&self.own_runner),
+            register_shutdown,
+            taken: Instant::now(),
+        };
+        {
+            let mut slots = self.state.lock();
+            if slots.ready.len() + slots.opening >= MAX_SPARES {
+                return;
+            }
+            slots.opening += 1;
+        }
+        self.finish_opening(&template);
+    }
+
+    /// Opens a connection like `template` for a place in `opening`, then makes it ready.
+    fn finish_opening(&self, template: &Template) {
+        let opened = open_like(&self.inner, template);
+        let mut slots = self.state.lock();
+        slots.opening -= 1;
+        if let Some(transport) = opened {
+            slots.ready.push((Instant::now(), transport));
+        }
+        drop(slots);
+        self.state.changed.notify_all();
+    }
+}
+
+impl SpareHandle {
+    /// The next ask for a spare is met by a connection about to come free instead.
+    pub(crate) fn expect_free_connection(&self) {
+        self.state.lock().free_coming += 1;
+    }
+
+    /// Takes back [`SpareHandle::expect_free_connection`] if no ask used it.
+    pub(crate) fn forget_free_connection(&self) {
+        let mut slots = self.state.lock();
+        slots.free_coming = slots.free_coming.saturating_sub(1);
     }
 }
 

@@ -2,7 +2,7 @@
 // Panel page, library: a new client per page (the library keeps the token and the connection
 // in the worker), one provision. Query: api (the API base), and optionally
 //   cache=1        the token cache shared between processes (token_cache_dir, BENCH_TOKEN_CACHE)
-//   warm=1         $client->warm() before the page's other work
+//   warm=1         $client->warmInBackground() before the page's other work
 //   work_ms=N      the page's other work (templates, database), before the provision
 
 declare(strict_types=1);
@@ -23,7 +23,7 @@ try {
     }
     $client = W\binding_client((string) ($_GET['api'] ?? ''), (string) ($_SERVER['BENCH_CA_BUNDLE'] ?? ''), $extra);
     if (($_GET['warm'] ?? '') === '1') {
-        $client->warm();
+        $client->warmInBackground();
     }
     usleep(1000 * (int) ($_GET['work_ms'] ?? 0));
     W\check($client->provision('admin', 'https://example.com/', 'premium'));

@@ -18,6 +18,9 @@ interface Backend
     /** Asks for the partner token if there is none yet (Client::warm). */
     public function warm(): void;
 
+    /** Starts Client::warm on a thread of the library's own (Client::warmInBackground). */
+    public function warmInBackground(): void;
+
     /**
      * @param array<string, mixed> $options
      * @return array<mixed>

@@ -157,6 +157,11 @@ final class CliBackend implements Backend
         // Each call runs a process of its own: there is nothing to keep ready between calls.
     }
 
+    public function warmInBackground(): void
+    {
+        // As warm(): nothing to keep ready.
+    }
+
     public function provision(
         string $localUser,
         string $siteUrl,

@@ -159,6 +159,12 @@ final class FfiBackend implements Backend
         return $this->call(fn ($out) => $this->ffi->jp_errors($client, $verbose, $out));
     }
 
+    public function warmInBackground(): void
+    {
+        // JP_INVALID_ARGUMENT only for a NULL client, which live() rules out.
+        $this->ffi->jp_client_warm_in_background($this->live());
+    }
+
     public function warm(): void
     {
         $client = $this->live();
